@@ -136,7 +136,6 @@ pub async fn platform_settings() -> Result<SettingsView, AppError> {
 }
 
 /// Saves the settings form. An empty secret field keeps the stored secret.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/settings/save")]
 pub async fn save_platform_settings(
     secret_key: String,

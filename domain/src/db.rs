@@ -149,16 +149,16 @@ impl Db {
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path)
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(dir) = Path::new(path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-                path: path.to_string(),
-                source,
-            })?;
-        }
+    {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: path.to_string(),
+            source,
+        })?;
     }
     let query = if query.split('&').any(|p| p.starts_with("mode=")) {
         query.to_string()

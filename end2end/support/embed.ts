@@ -84,6 +84,9 @@ export async function buy(shop: Shop, quantity: number, card = CARDS.visa, email
   expect(paid.status(), await paid.text()).toBe(303);
   const orderId = new URL(paid.headers()["location"]).pathname.split("/").pop()!;
   await customer.dispose();
+  // Stripe's lists are ordered by `created`, in whole seconds: payments bought one after the
+  // other get seconds of their own, so the order tests expect is defined.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   await expect
     .poll(async () => (await (await shop.api.post("/api/merchant/orders")).json()).find((o) => o.id === orderId)?.status, {
       timeout: 20_000,

@@ -81,7 +81,7 @@ impl EmbedInstance {
             ))
         })?;
         let props = WidgetProps::new();
-        let emitter: Rc<dyn Fn(&str, serde_json::Value)> =
+        let emitter: app::widgets::context::HostCallback =
             Rc::new(move |event: &str, payload: serde_json::Value| {
                 let _ = emit.call2(
                     &JsValue::NULL,

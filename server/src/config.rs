@@ -277,13 +277,13 @@ impl Config {
                 name: "database_url",
                 reason: e.to_string(),
             })?;
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError::Invalid {
-                    name: "public_url",
-                    reason: "must start with http:// or https://".into(),
-                });
-            }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "public_url",
+                reason: "must start with http:// or https://".into(),
+            });
         }
         for (name, base) in [
             ("stripe.api_base", &self.stripe.api_base),
@@ -304,13 +304,13 @@ impl Config {
                 reason: "requests_per_second and concurrency must be above zero".into(),
             });
         }
-        if let Some(key) = &self.stripe.secret_key {
-            if !(key.expose().starts_with("sk_") || key.expose().starts_with("rk_")) {
-                return Err(ConfigError::Invalid {
-                    name: "STRIPE_SECRET_KEY",
-                    reason: "must start with sk_ or rk_".into(),
-                });
-            }
+        if let Some(key) = &self.stripe.secret_key
+            && !(key.expose().starts_with("sk_") || key.expose().starts_with("rk_"))
+        {
+            return Err(ConfigError::Invalid {
+                name: "STRIPE_SECRET_KEY",
+                reason: "must start with sk_ or rk_".into(),
+            });
         }
         Ok(())
     }

@@ -89,6 +89,8 @@ fn lint() -> shell::Result {
         "frontend",
         "--target",
         "wasm32-unknown-unknown",
+        "--features",
+        "hydrate,embed",
         "--",
         "-D",
         "warnings",

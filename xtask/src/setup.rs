@@ -42,13 +42,12 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
         .map_err(|e| format!("could not read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = \""))
-            {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
+        {
+            return Ok(version.trim_end_matches('"').to_string());
         }
     }
     Err("Cargo.lock has no wasm-bindgen entry".into())
@@ -56,7 +55,7 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
 
 fn wasm_bindgen_cli() -> Result {
     let wanted = locked_wasm_bindgen_version()?;
-    let installed = output(&mut cmd("wasm-bindgen").arg("--version")).unwrap_or_default();
+    let installed = output(cmd("wasm-bindgen").arg("--version")).unwrap_or_default();
     if installed.split_whitespace().nth(1) == Some(wanted.as_str()) {
         return Ok(());
     }

@@ -85,7 +85,7 @@ pub fn exec(command: &mut Command) -> Result {
 
 /// Runs `command` as root: directly when we are root, through `sudo` otherwise.
 pub fn as_root(program: &str, args: &[&str]) -> Command {
-    let is_root = output(&mut cmd("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let is_root = output(cmd("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
     if is_root {
         let mut command = cmd(program);
         command.args(args);

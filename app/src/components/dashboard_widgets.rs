@@ -9,6 +9,7 @@
 use std::{future::Future, pin::Pin, rc::Rc};
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use serde_json::Value;
 
 use crate::{
@@ -16,29 +17,38 @@ use crate::{
     i18n::Locale,
     widgets::{
         Overlays, SecretSource, WidgetConnection, WidgetContext, WidgetKind, WidgetLocale,
-        WidgetProps, WidgetView,
+        WidgetProps, WidgetView, context::HostCallback,
     },
 };
 
-/// The page's connection, shared by its widgets.
-#[derive(Clone)]
-struct HostConnection(send_wrapper::SendWrapper<Rc<WidgetConnection>>);
+/// The page's connection, shared by its widgets. It exists only in the browser: the server
+/// renders each widget's loading state and keeps nothing that lives on the page's thread.
+#[derive(Clone, Copy)]
+struct HostConnection(RwSignal<Option<SendWrapper<Rc<WidgetConnection>>>>);
 
 /// Opens a connection whose AccountSessions enable `components`, for the widgets in `children`.
 #[component]
 pub fn WidgetHost(components: Vec<ComponentRequest>, children: Children) -> impl IntoView {
-    let source = SecretSource::Native(Rc::new(move || {
+    let connection = RwSignal::new(None);
+    // Effects run in the browser only, once hydrated.
+    Effect::new(move |_| {
         let components = components.clone();
-        let secret: Pin<Box<dyn Future<Output = Result<String, String>>>> = Box::pin(async move {
-            create_account_session(components, None)
-                .await
-                .map_err(|e| e.to_string())
-        });
-        secret
-    }));
-    // Same origin: the widget API is under this site's own root.
-    let connection = WidgetConnection::new("", source, None);
-    provide_context(HostConnection(send_wrapper::SendWrapper::new(connection)));
+        let source = SecretSource::Native(Rc::new(move || {
+            let components = components.clone();
+            let secret: Pin<Box<dyn Future<Output = Result<String, String>>>> =
+                Box::pin(async move {
+                    create_account_session(components, None)
+                        .await
+                        .map_err(|e| e.to_string())
+                });
+            secret
+        }));
+        // Same origin: the widget API is under this site's own root.
+        connection.set(Some(SendWrapper::new(WidgetConnection::new(
+            "", source, None,
+        ))));
+    });
+    provide_context(HostConnection(connection));
     children()
 }
 
@@ -51,21 +61,34 @@ pub fn DashboardWidget(
 ) -> impl IntoView {
     let HostConnection(connection) = expect_context::<HostConnection>();
     let locale = expect_context::<RwSignal<Locale>>();
-    let emit: Rc<dyn Fn(&str, Value)> = Rc::new(move |event: &str, payload: Value| {
-        if let Some(on_event) = on_event {
-            on_event.run((event.to_string(), payload));
-        }
-    });
-    let context = WidgetContext::new(
-        (*connection).clone(),
-        Signal::derive(move || WidgetLocale::from_tag(locale.get().tag())),
-        Signal::stored(Overlays::Drawer),
-        WidgetProps::new(),
-        emit,
-    );
+    let widget_locale = Signal::derive(move || WidgetLocale::from_tag(locale.get().tag()));
+    let widget = move || {
+        let Some(connection) = connection.get() else {
+            return view! {
+                <div class="cpt-loading" role="status" aria-live="polite">
+                    <span class="cpt-spinner" aria-hidden="true"></span>
+                    {move || widget_locale.get().texts().loading}
+                </div>
+            }
+            .into_any();
+        };
+        let emit: HostCallback = Rc::new(move |event: &str, payload: Value| {
+            if let Some(on_event) = on_event {
+                on_event.run((event.to_string(), payload));
+            }
+        });
+        let context = WidgetContext::new(
+            (*connection).clone(),
+            widget_locale,
+            Signal::stored(Overlays::Drawer),
+            WidgetProps::new(),
+            emit,
+        );
+        view! { <WidgetView kind context /> }.into_any()
+    };
     view! {
         <div class="cpt-root" data-widget=kind.tag()>
-            <WidgetView kind context />
+            {widget}
         </div>
     }
 }

@@ -204,10 +204,10 @@ pub fn OrderPage() -> impl IntoView {
     );
     // Ask again until the webhooks settle the order; the page itself never changes it.
     Effect::new(move |_| {
-        if let Some(Ok(order)) = order.get() {
-            if !order.is_settled() {
-                set_timeout(move || refresh.update(|n| *n += 1), ORDER_POLL_INTERVAL);
-            }
+        if let Some(Ok(order)) = order.get()
+            && !order.is_settled()
+        {
+            set_timeout(move || refresh.update(|n| *n += 1), ORDER_POLL_INTERVAL);
         }
     });
     view! {

@@ -122,7 +122,9 @@ impl WidgetConnection {
                 format!("Could not get a client secret: {detail}"),
             )
         };
-        if let Some(first) = self.first_secret.borrow_mut().take() {
+        // Taken before awaiting, so no borrow is held while another call claims.
+        let first = self.first_secret.borrow_mut().take();
+        if let Some(first) = first {
             let value = JsFuture::from(first)
                 .await
                 .map_err(|e| failed(describe(&e)))?;
@@ -170,20 +172,25 @@ impl WidgetConnection {
         }
         let claimed: Claimed = serde_json::from_str(&text)
             .map_err(|e| WidgetError::new("api_error", format!("Unexpected claim answer: {e}")))?;
-        self.scope.set(Some(Scope {
+        let scope = Some(Scope {
             account: claimed.account.clone(),
             components: claimed.components.clone(),
-        }));
+        });
+        // A renewed session with the same scope changes nothing on screen (an open detail view
+        // stays open); only a different scope re-renders the widgets.
+        if self.scope.get_untracked() != scope {
+            self.scope.set(scope);
+        }
         *self.claimed.borrow_mut() = Some(claimed.clone());
         Ok(claimed)
     }
 
     /// A valid token, claiming one when there is none or it is about to expire.
     async fn token(self: &Rc<Self>) -> Result<String, WidgetError> {
-        if let Some(claimed) = self.claimed.borrow().as_ref() {
-            if claimed.expires_at - TOKEN_MARGIN_SECS > now_secs() {
-                return Ok(claimed.token.clone());
-            }
+        if let Some(claimed) = self.claimed.borrow().as_ref()
+            && claimed.expires_at - TOKEN_MARGIN_SECS > now_secs()
+        {
+            return Ok(claimed.token.clone());
         }
         let pending = {
             let mut slot = self.pending.borrow_mut();

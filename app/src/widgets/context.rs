@@ -66,8 +66,11 @@ impl Default for WidgetProps {
     }
 }
 
+/// The host's callback for what happens in a widget: `(event, payload)`.
+pub type HostCallback = Rc<dyn Fn(&str, Value)>;
+
 /// Tells the host page about something that happened in a widget.
-pub type Emitter = SendWrapper<Rc<dyn Fn(&str, Value)>>;
+pub type Emitter = SendWrapper<HostCallback>;
 
 #[derive(Clone)]
 pub struct WidgetContext {
@@ -84,7 +87,7 @@ impl WidgetContext {
         locale: Signal<WidgetLocale>,
         overlays: Signal<Overlays>,
         props: WidgetProps,
-        emit: Rc<dyn Fn(&str, Value)>,
+        emit: HostCallback,
     ) -> Self {
         Self {
             connection: SendWrapper::new(connection),

@@ -120,7 +120,8 @@ pub async fn create(
 ) -> Result<Product, CatalogError> {
     let (name, description, currency) = input.validate()?;
     let product = Product {
-        id: format!("prd_{}", uuid::Uuid::new_v4().simple()),
+        // Time-ordered, so products added in the same second keep the order they were added in.
+        id: format!("prd_{}", uuid::Uuid::now_v7().simple()),
         merchant_id: merchant_id.to_string(),
         name,
         description,

@@ -216,7 +216,8 @@ pub async fn start(
     };
     let fee = settings.fee_policy.fee_for(cart.total, &cart.currency);
 
-    let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
+    // Time-ordered, so orders placed in the same second list newest first.
+    let order_id = format!("ord_{}", uuid::Uuid::now_v7().simple());
     record_order(
         services,
         &merchant,

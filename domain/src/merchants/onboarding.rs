@@ -260,12 +260,12 @@ pub async fn complete_oauth(
             oauth::OAuthError::Refused { description, .. } => MerchantError::OAuth(description),
             oauth::OAuthError::Transport(e) => MerchantError::Stripe(e),
         })?;
-    if let Some(other) = repo::find_by_account(&services.db, &connection.stripe_user_id).await? {
-        if other.id != merchant.id {
-            return Err(MerchantError::OAuth(
-                "This Stripe account is already connected to another merchant.".into(),
-            ));
-        }
+    if let Some(other) = repo::find_by_account(&services.db, &connection.stripe_user_id).await?
+        && other.id != merchant.id
+    {
+        return Err(MerchantError::OAuth(
+            "This Stripe account is already connected to another merchant.".into(),
+        ));
     }
     sqlx::query(
         "UPDATE merchants SET stripe_account_id = $1, connection = $2, oauth_scope = $3, connected_at = $4, \

@@ -121,7 +121,7 @@ pub async fn list_for_merchant(
     limit: i64,
 ) -> Result<Vec<Order>, DbError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM orders WHERE merchant_id = $1 ORDER BY created_at DESC, id LIMIT $2"
+        "SELECT {COLUMNS} FROM orders WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
     );
     let rows: Vec<Row> = sqlx::query_as(&sql)
         .bind(merchant_id)

@@ -32,7 +32,7 @@ impl Default for FeePolicy {
 }
 
 pub const MAX_PERCENT_BPS: u32 = 10_000;
-pub const MAX_FIXED_FEE: i64 = 100_000_00;
+pub const MAX_FIXED_FEE: i64 = 10_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeeError {

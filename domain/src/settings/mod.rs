@@ -136,13 +136,13 @@ impl PlatformSettings {
             Some(_) => return Err(SettingsError::PublishableKeyFormat),
             None => None,
         };
-        if let (Some(secret), Some(publishable)) = (secret_mode, publishable_mode) {
-            if secret != publishable {
-                return Err(SettingsError::MixedModes {
-                    secret: mode_name(secret),
-                    publishable: mode_name(publishable),
-                });
-            }
+        if let (Some(secret), Some(publishable)) = (secret_mode, publishable_mode)
+            && secret != publishable
+        {
+            return Err(SettingsError::MixedModes {
+                secret: mode_name(secret),
+                publishable: mode_name(publishable),
+            });
         }
         if self
             .webhook_secrets

@@ -147,10 +147,10 @@ async fn order_for_session(
     services: &Services,
     object: &Value,
 ) -> Result<Option<orders::Order>, HandlerError> {
-    if let Some(session_id) = object["id"].as_str() {
-        if let Some(order) = orders::find_by_session(&services.db, session_id).await? {
-            return Ok(Some(order));
-        }
+    if let Some(session_id) = object["id"].as_str()
+        && let Some(order) = orders::find_by_session(&services.db, session_id).await?
+    {
+        return Ok(Some(order));
     }
     // The session id is stored right after creation; an event can overtake that write.
     let order_id = object["metadata"]["comptoir_order_id"]
@@ -198,17 +198,18 @@ async fn checkout_session(
         "checkout.session.completed" => {
             orders::transition(&mut tx, &order.id, OrderStatus::AwaitingPayment, now, None).await?;
         }
-        "checkout.session.async_payment_failed" if !paid => {
-            if orders::transition(
-                &mut tx,
-                &order.id,
-                OrderStatus::Failed,
-                now,
-                Some("the payment failed"),
-            )
-            .await?
-            {
-                crate::outbox::enqueue(
+        "checkout.session.async_payment_failed"
+            if !paid
+                && orders::transition(
+                    &mut tx,
+                    &order.id,
+                    OrderStatus::Failed,
+                    now,
+                    Some("the payment failed"),
+                )
+                .await? =>
+        {
+            crate::outbox::enqueue(
                     &mut tx,
                     "payment.failed",
                     &order.id,
@@ -220,7 +221,6 @@ async fn checkout_session(
                     now,
                 )
                 .await?;
-            }
         }
         "checkout.session.expired" if session.status == Some(CheckoutSessionStatus::Expired) => {
             orders::transition(&mut tx, &order.id, OrderStatus::Expired, now, None).await?;
