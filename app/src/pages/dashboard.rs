@@ -53,7 +53,9 @@ pub fn DashboardPaymentsPage() -> impl IntoView {
     ];
     view! {
         <WidgetPage title="Payments" components>
-            <DashboardWidget kind=WidgetKind::Payments />
+            <section class="card">
+                <DashboardWidget kind=WidgetKind::Payments />
+            </section>
         </WidgetPage>
     }
 }
@@ -68,7 +70,9 @@ pub fn DashboardPayoutsPage() -> impl IntoView {
     ];
     view! {
         <WidgetPage title="Payouts" components>
-            <DashboardWidget kind=WidgetKind::Payouts />
+            <section class="card">
+                <DashboardWidget kind=WidgetKind::Payouts />
+            </section>
         </WidgetPage>
     }
 }

@@ -20,7 +20,6 @@ mod lists;
 mod oauth;
 mod pay;
 mod payment_method_configurations;
-mod perf;
 mod persistence;
 mod refunds_captures;
 mod sdk;
