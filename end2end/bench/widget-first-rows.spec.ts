@@ -65,7 +65,7 @@ test("payments widget: page load to first rows with 10k payments mirrored", asyn
     const stripe = await playwrightRequest.newContext({ extraHTTPHeaders: { Authorization: `Bearer ${sandbox.secretKey}` } });
     const seedStarted = Date.now();
     for (let seeded = 0; seeded < PAYMENTS; seeded += 5000) {
-      const seed = await stripe.post(`${sandbox.url}/_sandbox/seed/charges`, {
+      const seed = await stripe.post(new URL("_sandbox/seed/charges", sandbox.url).href, {
         data: { account, count: Math.min(5000, PAYMENTS - seeded), customers: 500, refund_every: 10, dispute_every: 97 },
         timeout: 600_000,
       });
@@ -83,7 +83,7 @@ test("payments widget: page load to first rows with 10k payments mirrored", asyn
         async () => {
           const status = await (await admin.post("/api/admin/sync")).json();
           const row = status.accounts.find((a) => a.account_id === account);
-          mirrored = row?.counts.find(([kind]) => kind === "charge")?.[1] ?? 0;
+          mirrored = row?.counts.find(([kind]) => kind === "charges")?.[1] ?? 0;
           return !row?.running && mirrored >= PAYMENTS;
         },
         { timeout: 600_000, intervals: [1000] },

@@ -26,3 +26,13 @@ test("the WASM and the stylesheet are served compressed", async ({ request }) =>
     expect(response.headers()["content-encoding"], path).toBe("br");
   }
 });
+
+test("the widget assets are readable and measurable from any host page", async ({ request }) => {
+  for (const path of ["/embed/connect.js", "/pkg/comptoir_embed_bg.wasm", "/pkg/comptoir-widgets.css"]) {
+    const response = await request.get(path, { headers: { Origin: "https://saas.example", "Accept-Encoding": "br, gzip" } });
+    expect(response.status(), path).toBe(200);
+    expect(response.headers()["access-control-allow-origin"], path).toBe("*");
+    expect(response.headers()["timing-allow-origin"], path).toBe("*");
+    expect(response.headers()["content-encoding"], path).toBe("br");
+  }
+});

@@ -110,6 +110,12 @@ fn public_files(
             axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         ))
+        // Host pages may measure what loading the widgets costs them (sizes and timings in
+        // their Performance timeline).
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::HeaderName::from_static("timing-allow-origin"),
+            HeaderValue::from_static("*"),
+        ))
         .service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
 }
 
