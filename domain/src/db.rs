@@ -5,17 +5,45 @@
 //! at run time by the repository tests, which run on both databases. Flags are `BIGINT` 0/1:
 //! the `Any` driver cannot decode SQLite's `BOOLEAN`. Where the dialects differ
 //! (row claiming, upserts returning rows) a module branches on [`Db::backend`].
+//!
+//! Migrations are written once too, in `migrations/`, and both databases run the same files.
+//! A migration that must differ by dialect gets a file with the same version number in
+//! `migrations/sqlite/` or `migrations/postgres/`, which replaces the shared one on that backend
+//! only; a test checks that both databases end at the same tables and columns.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{borrow::Cow, path::Path, str::FromStr, sync::LazyLock, time::Duration};
 
 use sqlx::{
     Any, AnyPool, Transaction,
     any::{AnyPoolOptions, install_default_drivers},
-    migrate::Migrator,
+    migrate::{Migration, Migrator},
 };
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+static SHARED_MIGRATIONS: Migrator = sqlx::migrate!("./migrations");
+static SQLITE_OVERRIDES: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_OVERRIDES: Migrator = sqlx::migrate!("./migrations/postgres");
+
+static SQLITE_MIGRATIONS: LazyLock<Migrator> =
+    LazyLock::new(|| with_overrides(&SHARED_MIGRATIONS, &SQLITE_OVERRIDES));
+static POSTGRES_MIGRATIONS: LazyLock<Migrator> =
+    LazyLock::new(|| with_overrides(&SHARED_MIGRATIONS, &POSTGRES_OVERRIDES));
+
+/// The shared migrations, each replaced by the dialect's file of the same version where there
+/// is one; a dialect file with a new version is added in version order.
+fn with_overrides(shared: &Migrator, overrides: &Migrator) -> Migrator {
+    let mut migrations: Vec<Migration> = shared
+        .migrations
+        .iter()
+        .filter(|m| !overrides.migrations.iter().any(|o| o.version == m.version))
+        .cloned()
+        .chain(overrides.migrations.iter().cloned())
+        .collect();
+    migrations.sort_by_key(|m| m.version);
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +135,7 @@ impl Db {
 
     /// Applies every pending migration of this backend. Start-up stops when this fails.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let migrator = match self.backend {
+        let migrator: &Migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
@@ -184,6 +212,73 @@ mod tests {
         assert_eq!(
             prepare_sqlite_url("sqlite://db.sqlite?mode=ro").unwrap(),
             "sqlite://db.sqlite?mode=ro"
+        );
+    }
+
+    /// Tables with their columns, and the indexes made by `CREATE INDEX`, sorted.
+    async fn schema_of(db: &Db) -> (Vec<(String, String)>, Vec<String>) {
+        let (columns, indexes) = match db.backend() {
+            Backend::Sqlite => (
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 AND m.name <> '_sqlx_migrations' ORDER BY 1, 2",
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 ORDER BY 1",
+            ),
+            Backend::Postgres => (
+                "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' \
+                 ORDER BY 1, 2",
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' \
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint) ORDER BY 1",
+            ),
+        };
+        let columns = sqlx::query_as(columns).fetch_all(db.pool()).await.unwrap();
+        let indexes = sqlx::query_scalar(indexes)
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        (columns, indexes)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_databases_end_at_the_same_schema() {
+        let sqlite = crate::testing::TestDb::sqlite().await;
+        let postgres = crate::testing::TestDb::postgres().await;
+        let (sqlite_columns, sqlite_indexes) = schema_of(&sqlite.db).await;
+        let (postgres_columns, postgres_indexes) = schema_of(&postgres.db).await;
+        assert!(
+            sqlite_columns
+                .iter()
+                .any(|(t, c)| t == "orders" && c == "status"),
+            "the schema query sees the tables"
+        );
+        assert_eq!(sqlite_columns, postgres_columns, "tables and columns");
+        assert_eq!(sqlite_indexes, postgres_indexes, "indexes");
+    }
+
+    #[test]
+    fn dialect_files_replace_shared_ones_of_the_same_version() {
+        let shared = &SHARED_MIGRATIONS;
+        assert!(shared.migrations.len() >= 5);
+        let mut replaced = shared.migrations[1].clone();
+        replaced.sql = Cow::Borrowed("SELECT 'dialect'");
+        let mut added = shared.migrations[0].clone();
+        added.version = i64::MAX;
+        let overrides = Migrator {
+            migrations: Cow::Owned(vec![added, replaced]),
+            ..Migrator::DEFAULT
+        };
+        let merged = with_overrides(shared, &overrides);
+        assert_eq!(merged.migrations.len(), shared.migrations.len() + 1);
+        assert_eq!(merged.migrations[1].sql, "SELECT 'dialect'");
+        assert_eq!(merged.migrations[0].sql, shared.migrations[0].sql);
+        assert_eq!(merged.migrations.last().unwrap().version, i64::MAX);
+        assert!(
+            merged
+                .migrations
+                .windows(2)
+                .all(|w| w[0].version < w[1].version)
         );
     }
 
