@@ -1,6 +1,7 @@
 //! Comptoir's one typed configuration: built-in defaults, then an optional TOML file, then
 //! `COMPTOIR_…` environment variables (plus the conventional `DATABASE_URL`, `STRIPE_SECRET_KEY`,
-//! `RUST_LOG`). Validated once at start; nothing else reads the environment.
+//! `RUST_LOG`), layered by the `config` crate. Validated once at start; nothing else reads the
+//! environment.
 
 use std::{
     collections::HashMap,
@@ -156,118 +157,180 @@ pub enum ConfigError {
     #[error("the config file {path} is not valid: {source}")]
     Parse {
         path: String,
-        source: toml::de::Error,
+        source: config::ConfigError,
     },
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
 }
 
+/// A TOML configuration file's text and where it came from (for messages).
+#[derive(Debug, Clone, Copy)]
+pub struct ConfigFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+/// How an environment variable's text becomes a value.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    /// `host:port`.
+    Addr,
+    /// `1`/`true`/`yes` or `0`/`false`/`no`.
+    Flag,
+    /// A number that may have a fraction.
+    Decimal,
+    /// A whole number, zero or more.
+    Count,
+}
+
+/// One environment variable layer entry: the setting's key in the file (dotted for tables) and
+/// the variables that set it, the first non-empty one winning.
+struct EnvVar {
+    key: &'static str,
+    names: &'static [&'static str],
+    kind: Kind,
+}
+
+const fn var(key: &'static str, names: &'static [&'static str], kind: Kind) -> EnvVar {
+    EnvVar { key, names, kind }
+}
+
+/// Every environment variable Comptoir reads. A new setting is a field with its default, and
+/// one line here. Unknown `COMPTOIR_` names are ignored rather than refused, so tooling may set
+/// its own.
+const ENVIRONMENT: &[EnvVar] = &[
+    var("addr", &["COMPTOIR_ADDR"], Kind::Addr),
+    var("public_url", &["COMPTOIR_PUBLIC_URL"], Kind::Text),
+    var(
+        "database_url",
+        &["COMPTOIR_DATABASE_URL", "DATABASE_URL"],
+        Kind::Text,
+    ),
+    var("site_root", &["COMPTOIR_SITE_ROOT"], Kind::Text),
+    var("data_dir", &["COMPTOIR_DATA_DIR"], Kind::Text),
+    var("log", &["COMPTOIR_LOG", "RUST_LOG"], Kind::Text),
+    var("secrets_key", &["COMPTOIR_SECRETS_KEY"], Kind::Text),
+    var("admin.email", &[ADMIN_EMAIL], Kind::Text),
+    var("admin.password", &[ADMIN_PASSWORD], Kind::Text),
+    var(
+        "stripe.secret_key",
+        &["COMPTOIR_STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY"],
+        Kind::Text,
+    ),
+    var(
+        "stripe.publishable_key",
+        &["COMPTOIR_STRIPE_PUBLISHABLE_KEY", "STRIPE_PUBLISHABLE_KEY"],
+        Kind::Text,
+    ),
+    var(
+        "stripe.webhook_secret",
+        &["COMPTOIR_STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET"],
+        Kind::Text,
+    ),
+    var(
+        "stripe.client_id",
+        &["COMPTOIR_STRIPE_CLIENT_ID", "STRIPE_CLIENT_ID"],
+        Kind::Text,
+    ),
+    var("stripe.api_base", &["COMPTOIR_STRIPE_API_BASE"], Kind::Text),
+    var(
+        "stripe.connect_base",
+        &["COMPTOIR_STRIPE_CONNECT_BASE"],
+        Kind::Text,
+    ),
+    var("stripe.js_url", &["COMPTOIR_STRIPE_JS_URL"], Kind::Text),
+    var("sandbox.addr", &["COMPTOIR_SANDBOX_ADDR"], Kind::Addr),
+    var("sandbox.persist", &["COMPTOIR_SANDBOX_PERSIST"], Kind::Flag),
+    var(
+        "sync.requests_per_second",
+        &["COMPTOIR_SYNC_RPS"],
+        Kind::Decimal,
+    ),
+    var(
+        "sync.concurrency",
+        &["COMPTOIR_SYNC_CONCURRENCY"],
+        Kind::Count,
+    ),
+    var(
+        "sync.reconcile_interval_secs",
+        &["COMPTOIR_SYNC_RECONCILE_SECS"],
+        Kind::Count,
+    ),
+];
+
+const ADMIN_EMAIL: &str = "COMPTOIR_ADMIN_EMAIL";
+const ADMIN_PASSWORD: &str = "COMPTOIR_ADMIN_PASSWORD";
+
+/// A value the environment gave, with the variable it came from.
+struct FromEnv {
+    key: &'static str,
+    name: &'static str,
+    value: config::ValueKind,
+}
+
 impl Config {
     /// Defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut config = match file {
-            Some(path) => Self::from_file(path)?,
-            None => Self::default(),
-        };
         let env: HashMap<String, String> = std::env::vars().collect();
-        config.apply_env(&env)?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let Some(path) = file else {
+            return Self::from_layers(None, &env);
+        };
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: display.clone(),
             source,
         })?;
-        toml::from_str(&text).map_err(|source| ConfigError::Parse {
-            path: display,
-            source,
-        })
+        let file = ConfigFile {
+            path: &display,
+            text: &text,
+        };
+        Self::from_layers(Some(file), &env)
     }
 
-    /// Applies the environment variables Comptoir knows. Unknown `COMPTOIR_` names are ignored
-    /// rather than refused, so tooling may set its own.
-    pub fn apply_env(&mut self, env: &HashMap<String, String>) -> Result<(), ConfigError> {
-        let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
-        if let Some(v) = get("COMPTOIR_ADDR") {
-            self.addr = parse_addr("COMPTOIR_ADDR", &v)?;
+    /// The layers merged and validated: the defaults of each field, then `file`'s keys, then
+    /// the variables of `env` that [`ENVIRONMENT`] names.
+    pub fn from_layers(
+        file: Option<ConfigFile<'_>>,
+        env: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let from_env = read_env(env)?;
+        let mut layers = config::Config::builder();
+        if let Some(file) = file {
+            layers = layers.add_source(config::File::from_str(file.text, config::FileFormat::Toml));
         }
-        if let Some(v) = get("COMPTOIR_PUBLIC_URL") {
-            self.public_url = Some(v);
+        for entry in &from_env {
+            layers = layers
+                .set_override(entry.key, entry.value.clone())
+                .map_err(|e| ConfigError::Invalid {
+                    name: entry.name,
+                    reason: e.to_string(),
+                })?;
         }
-        if let Some(v) = get("COMPTOIR_DATABASE_URL").or_else(|| get("DATABASE_URL")) {
-            self.database_url = v;
-        }
-        if let Some(v) = get("COMPTOIR_SITE_ROOT") {
-            self.site_root = v.into();
-        }
-        if let Some(v) = get("COMPTOIR_DATA_DIR") {
-            self.data_dir = v.into();
-        }
-        if let Some(v) = get("COMPTOIR_LOG").or_else(|| get("RUST_LOG")) {
-            self.log = v;
-        }
-        if let Some(v) = get("COMPTOIR_SECRETS_KEY") {
-            self.secrets_key = Some(Secret::new(v));
-        }
-        match (get("COMPTOIR_ADMIN_EMAIL"), get("COMPTOIR_ADMIN_PASSWORD")) {
-            (Some(email), Some(password)) => {
-                self.admin = Some(AdminConfig {
-                    email,
-                    password: Secret::new(password),
-                })
+        let blame = |error: config::ConfigError| match (error_key(&error), file) {
+            (Some(key), _) if from_env.iter().any(|e| e.key == key) => {
+                let name = from_env.iter().find(|e| e.key == key).map(|e| e.name);
+                ConfigError::Invalid {
+                    name: name.unwrap_or("environment"),
+                    reason: error.to_string(),
+                }
             }
-            (None, None) => {}
-            _ => {
-                return Err(ConfigError::Invalid {
-                    name: "COMPTOIR_ADMIN_EMAIL / COMPTOIR_ADMIN_PASSWORD",
-                    reason: "set both or neither".into(),
-                });
-            }
-        }
-        if let Some(v) = get("COMPTOIR_STRIPE_SECRET_KEY").or_else(|| get("STRIPE_SECRET_KEY")) {
-            self.stripe.secret_key = Some(Secret::new(v));
-        }
-        if let Some(v) =
-            get("COMPTOIR_STRIPE_PUBLISHABLE_KEY").or_else(|| get("STRIPE_PUBLISHABLE_KEY"))
-        {
-            self.stripe.publishable_key = Some(v);
-        }
-        if let Some(v) =
-            get("COMPTOIR_STRIPE_WEBHOOK_SECRET").or_else(|| get("STRIPE_WEBHOOK_SECRET"))
-        {
-            self.stripe.webhook_secret = Some(Secret::new(v));
-        }
-        if let Some(v) = get("COMPTOIR_STRIPE_CLIENT_ID").or_else(|| get("STRIPE_CLIENT_ID")) {
-            self.stripe.client_id = Some(v);
-        }
-        if let Some(v) = get("COMPTOIR_STRIPE_API_BASE") {
-            self.stripe.api_base = v;
-        }
-        if let Some(v) = get("COMPTOIR_STRIPE_CONNECT_BASE") {
-            self.stripe.connect_base = v;
-        }
-        if let Some(v) = get("COMPTOIR_STRIPE_JS_URL") {
-            self.stripe.js_url = v;
-        }
-        if let Some(v) = get("COMPTOIR_SANDBOX_ADDR") {
-            self.sandbox.addr = parse_addr("COMPTOIR_SANDBOX_ADDR", &v)?;
-        }
-        if let Some(v) = get("COMPTOIR_SANDBOX_PERSIST") {
-            self.sandbox.persist = parse_bool("COMPTOIR_SANDBOX_PERSIST", &v)?;
-        }
-        if let Some(v) = get("COMPTOIR_SYNC_RPS") {
-            self.sync.requests_per_second = parse_number("COMPTOIR_SYNC_RPS", &v)?;
-        }
-        if let Some(v) = get("COMPTOIR_SYNC_CONCURRENCY") {
-            self.sync.concurrency = parse_number("COMPTOIR_SYNC_CONCURRENCY", &v)?;
-        }
-        if let Some(v) = get("COMPTOIR_SYNC_RECONCILE_SECS") {
-            self.sync.reconcile_interval_secs = parse_number("COMPTOIR_SYNC_RECONCILE_SECS", &v)?;
-        }
-        Ok(())
+            (_, Some(file)) => ConfigError::Parse {
+                path: file.path.to_string(),
+                source: error,
+            },
+            (_, None) => ConfigError::Invalid {
+                name: "configuration",
+                reason: error.to_string(),
+            },
+        };
+        let config: Self = layers
+            .build()
+            .map_err(blame)?
+            .try_deserialize()
+            .map_err(blame)?;
+        config.validate()?;
+        Ok(config)
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -330,6 +393,54 @@ impl Config {
     }
 }
 
+/// The environment's layer: each known variable's text parsed by its kind, so a bad value is
+/// refused with the variable's name.
+fn read_env(env: &HashMap<String, String>) -> Result<Vec<FromEnv>, ConfigError> {
+    let get = |name: &str| env.get(name).filter(|v| !v.is_empty());
+    if get(ADMIN_EMAIL).is_some() != get(ADMIN_PASSWORD).is_some() {
+        return Err(ConfigError::Invalid {
+            name: "COMPTOIR_ADMIN_EMAIL / COMPTOIR_ADMIN_PASSWORD",
+            reason: "set both or neither".into(),
+        });
+    }
+    let mut values = Vec::new();
+    for var in ENVIRONMENT {
+        let Some((name, text)) = var
+            .names
+            .iter()
+            .find_map(|name| get(name).map(|text| (*name, text)))
+        else {
+            continue;
+        };
+        let value = match var.kind {
+            Kind::Text => config::ValueKind::String(text.clone()),
+            Kind::Addr => {
+                parse_addr(name, text)?;
+                config::ValueKind::String(text.clone())
+            }
+            Kind::Flag => config::ValueKind::Boolean(parse_bool(name, text)?),
+            Kind::Decimal => config::ValueKind::Float(parse_number(name, text)?),
+            Kind::Count => config::ValueKind::U64(parse_number(name, text)?),
+        };
+        values.push(FromEnv {
+            key: var.key,
+            name,
+            value,
+        });
+    }
+    Ok(values)
+}
+
+/// The setting a merge or deserialisation error is about, when it says.
+fn error_key(error: &config::ConfigError) -> Option<&str> {
+    match error {
+        config::ConfigError::Type { key, .. } | config::ConfigError::At { key, .. } => {
+            key.as_deref()
+        }
+        _ => None,
+    }
+}
+
 fn parse_addr(name: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.parse().map_err(|_| ConfigError::Invalid {
         name,
@@ -366,24 +477,32 @@ mod tests {
             .collect()
     }
 
+    fn file(text: &str) -> Option<ConfigFile<'_>> {
+        Some(ConfigFile {
+            path: "comptoir.toml",
+            text,
+        })
+    }
+
     #[test]
     fn environment_overrides_file_which_overrides_defaults() {
-        let mut config: Config = toml::from_str(
-            r#"
+        let text = r#"
             addr = "127.0.0.1:4000"
             database_url = "sqlite://file.db"
             [stripe]
             publishable_key = "pk_test_file"
-            "#,
-        )
-        .unwrap();
+            "#;
+        let config = Config::from_layers(file(text), &env(&[])).unwrap();
         assert_eq!(config.log, "info", "unset keys keep their defaults");
-        config
-            .apply_env(&env(&[
+        assert_eq!(config.addr, "127.0.0.1:4000".parse().unwrap());
+        let config = Config::from_layers(
+            file(text),
+            &env(&[
                 ("DATABASE_URL", "postgres://u@h/db"),
                 ("COMPTOIR_ADDR", "0.0.0.0:5000"),
-            ]))
-            .unwrap();
+            ]),
+        )
+        .unwrap();
         assert_eq!(config.addr, "0.0.0.0:5000".parse().unwrap());
         assert_eq!(config.database_url, "postgres://u@h/db");
         assert_eq!(
@@ -394,14 +513,15 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let mut config = Config::default();
-        config
-            .apply_env(&env(&[
+        let config = Config::from_layers(
+            None,
+            &env(&[
                 ("STRIPE_SECRET_KEY", "sk_test_supersecretvalue"),
                 ("COMPTOIR_ADMIN_EMAIL", "a@example.com"),
                 ("COMPTOIR_ADMIN_PASSWORD", "hunter2hunter2"),
-            ]))
-            .unwrap();
+            ]),
+        )
+        .unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("supersecretvalue"));
         assert!(!printed.contains("hunter2"));
@@ -409,14 +529,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_their_name() {
-        let mut config = Config::default();
-        let err = config
-            .apply_env(&env(&[("COMPTOIR_ADDR", "nope")]))
-            .unwrap_err();
+        let err = Config::from_layers(None, &env(&[("COMPTOIR_ADDR", "nope")])).unwrap_err();
         assert!(err.to_string().contains("COMPTOIR_ADDR"));
-        let err = config
-            .apply_env(&env(&[("COMPTOIR_ADMIN_EMAIL", "a@b.c")]))
-            .unwrap_err();
+        let err =
+            Config::from_layers(None, &env(&[("COMPTOIR_ADMIN_EMAIL", "a@b.c")])).unwrap_err();
         assert!(err.to_string().contains("set both"));
 
         let config = Config {
@@ -431,7 +547,7 @@ mod tests {
 
     #[test]
     fn unknown_file_keys_are_refused() {
-        assert!(toml::from_str::<Config>("adress = \"127.0.0.1:1\"").is_err());
+        assert!(Config::from_layers(file("adress = \"127.0.0.1:1\""), &env(&[])).is_err());
     }
 
     #[test]
@@ -444,5 +560,146 @@ mod tests {
         };
         assert!(config.serves_https());
         assert_eq!(config.public_url(), "https://pay.example.com");
+    }
+
+    #[test]
+    fn no_layer_at_all_gives_the_defaults() {
+        let config = Config::from_layers(None, &env(&[])).unwrap();
+        let defaults = Config::default();
+        assert_eq!(format!("{config:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn every_variable_reaches_its_setting() {
+        let values = [
+            ("COMPTOIR_ADDR", "127.0.0.1:4100"),
+            ("COMPTOIR_PUBLIC_URL", "https://pay.example.com"),
+            ("COMPTOIR_DATABASE_URL", "postgres://u@h/comptoir"),
+            ("COMPTOIR_SITE_ROOT", "/srv/site"),
+            ("COMPTOIR_DATA_DIR", "/var/lib/comptoir"),
+            ("COMPTOIR_LOG", "debug"),
+            ("COMPTOIR_SECRETS_KEY", "a2V5"),
+            ("COMPTOIR_ADMIN_EMAIL", "a@example.com"),
+            ("COMPTOIR_ADMIN_PASSWORD", "pw-pw-pw-pw"),
+            ("COMPTOIR_STRIPE_SECRET_KEY", "sk_test_env"),
+            ("COMPTOIR_STRIPE_PUBLISHABLE_KEY", "pk_test_env"),
+            ("COMPTOIR_STRIPE_WEBHOOK_SECRET", "whsec_env"),
+            ("COMPTOIR_STRIPE_CLIENT_ID", "ca_env"),
+            ("COMPTOIR_STRIPE_API_BASE", "http://127.0.0.1:1/"),
+            ("COMPTOIR_STRIPE_CONNECT_BASE", "http://127.0.0.1:2/"),
+            ("COMPTOIR_STRIPE_JS_URL", "http://127.0.0.1:3/v3/"),
+            ("COMPTOIR_SANDBOX_ADDR", "127.0.0.1:4200"),
+            ("COMPTOIR_SANDBOX_PERSIST", "no"),
+            ("COMPTOIR_SYNC_RPS", "2.5"),
+            ("COMPTOIR_SYNC_CONCURRENCY", " 3"),
+            ("COMPTOIR_SYNC_RECONCILE_SECS", "60"),
+        ];
+        assert_eq!(values.len(), ENVIRONMENT.len(), "one sample per variable");
+        let c = Config::from_layers(None, &env(&values)).unwrap();
+        assert_eq!(c.addr, "127.0.0.1:4100".parse().unwrap());
+        assert_eq!(c.public_url.as_deref(), Some("https://pay.example.com"));
+        assert_eq!(c.database_url, "postgres://u@h/comptoir");
+        assert_eq!(c.site_root, PathBuf::from("/srv/site"));
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/comptoir"));
+        assert_eq!(c.log, "debug");
+        assert_eq!(c.secrets_key.as_ref().map(Secret::expose), Some("a2V5"));
+        let admin = c.admin.as_ref().unwrap();
+        assert_eq!(
+            (admin.email.as_str(), admin.password.expose()),
+            ("a@example.com", "pw-pw-pw-pw")
+        );
+        let stripe = &c.stripe;
+        assert_eq!(
+            stripe.secret_key.as_ref().map(Secret::expose),
+            Some("sk_test_env")
+        );
+        assert_eq!(stripe.publishable_key.as_deref(), Some("pk_test_env"));
+        assert_eq!(
+            stripe.webhook_secret.as_ref().map(Secret::expose),
+            Some("whsec_env")
+        );
+        assert_eq!(stripe.client_id.as_deref(), Some("ca_env"));
+        assert_eq!(stripe.api_base, "http://127.0.0.1:1/");
+        assert_eq!(stripe.connect_base, "http://127.0.0.1:2/");
+        assert_eq!(stripe.js_url, "http://127.0.0.1:3/v3/");
+        assert_eq!(c.sandbox.addr, "127.0.0.1:4200".parse().unwrap());
+        assert!(!c.sandbox.persist);
+        assert_eq!(c.sync.requests_per_second, 2.5);
+        assert_eq!(c.sync.concurrency, 3);
+        assert_eq!(c.sync.reconcile_interval_secs, 60);
+    }
+
+    #[test]
+    fn the_comptoir_name_wins_over_the_conventional_one_and_empty_values_are_unset() {
+        let c = Config::from_layers(
+            None,
+            &env(&[
+                ("COMPTOIR_DATABASE_URL", "sqlite://mine.db"),
+                ("DATABASE_URL", "postgres://u@h/theirs"),
+                ("COMPTOIR_LOG", ""),
+                ("RUST_LOG", "warn"),
+                ("COMPTOIR_PUBLIC_URL", ""),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.database_url, "sqlite://mine.db");
+        assert_eq!(c.log, "warn");
+        assert_eq!(c.public_url, None);
+    }
+
+    #[test]
+    fn values_keep_their_strict_syntax() {
+        for (name, value) in [
+            ("COMPTOIR_SANDBOX_PERSIST", "on"),
+            ("COMPTOIR_SANDBOX_PERSIST", "TRUE"),
+            ("COMPTOIR_SYNC_CONCURRENCY", "yes"),
+            ("COMPTOIR_SYNC_CONCURRENCY", "-1"),
+            ("COMPTOIR_SYNC_RPS", "fast"),
+            ("COMPTOIR_SANDBOX_ADDR", "localhost"),
+        ] {
+            let err = Config::from_layers(None, &env(&[(name, value)])).unwrap_err();
+            assert!(err.to_string().contains(name), "{name}={value}: {err}");
+        }
+        let err =
+            Config::from_layers(None, &env(&[("COMPTOIR_SYNC_CONCURRENCY", "0")])).unwrap_err();
+        assert!(err.to_string().contains("above zero"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_with_its_path() {
+        for text in [
+            "addr = ",
+            "addr = \"nowhere\"",
+            "[sync]\nconcurrency = \"many\"",
+            "[stripe]\nsecret = \"x\"",
+        ] {
+            let err = Config::from_layers(file(text), &env(&[])).unwrap_err();
+            assert!(
+                matches!(&err, ConfigError::Parse { path, .. } if path == "comptoir.toml"),
+                "{text}: {err}"
+            );
+        }
+        let err = Config::from_layers(file("public_url = \"ftp://x\""), &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("public_url"), "{err}");
+    }
+
+    #[test]
+    fn the_file_sets_nested_tables_and_the_environment_one_key_inside_them() {
+        let text = r#"
+            [sync]
+            concurrency = 7
+            requests_per_second = 4
+            [admin]
+            email = "file@example.com"
+            password = "from-the-file"
+            "#;
+        let c = Config::from_layers(file(text), &env(&[("COMPTOIR_SYNC_RPS", "9")])).unwrap();
+        assert_eq!(c.sync.concurrency, 7);
+        assert_eq!(c.sync.requests_per_second, 9.0);
+        assert_eq!(
+            c.sync.reconcile_interval_secs,
+            SyncSettings::default().reconcile_interval_secs
+        );
+        assert_eq!(c.admin.unwrap().email, "file@example.com");
     }
 }
