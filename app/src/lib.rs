@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod calendar;
 pub mod components;
 pub mod embed;
 pub mod error;

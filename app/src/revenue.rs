@@ -86,8 +86,9 @@ mod server_side {
 
     use super::*;
     use crate::{
+        calendar::{format_date, parse_date},
         ssr::internal,
-        transactions::{format_date, parse_date, server_side::merchant_options},
+        transactions::server_side::merchant_options,
     };
 
     pub async fn revenue_view(

@@ -146,60 +146,6 @@ pub struct TransactionList {
     pub notice: Option<String>,
 }
 
-/// Days since the Unix epoch of a civil date (proleptic Gregorian), after Howard Hinnant.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number (the inverse of [`days_from_civil`]).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// `2026-11-22` → its midnight in Unix seconds (UTC); `None` unless a real date.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let mut parts = text.trim().splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let month: i64 = parts.next()?.parse().ok()?;
-    let day: i64 = parts.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    (civil_from_days(days) == (year, month, day)).then_some(days * 86_400)
-}
-
-/// Unix seconds → `2026-11-22`.
-pub fn format_date(unix: i64) -> String {
-    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Unix seconds → `2026-11-22 10:40` (UTC).
-pub fn format_datetime(unix: i64) -> String {
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}",
-        format_date(unix),
-        secs / 3600,
-        (secs % 3600) / 60
-    )
-}
-
 #[server(endpoint = "admin/transactions")]
 pub async fn load_transactions(
     #[server(default)] filter: TransactionFilter,
@@ -339,7 +285,7 @@ pub mod server_side {
     use serde_json::Value;
 
     use super::*;
-    use crate::ssr::internal;
+    use crate::{calendar::parse_date, ssr::internal};
 
     impl From<Payment> for TransactionRow {
         fn from(p: Payment) -> Self {
@@ -675,24 +621,6 @@ pub mod server_side {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_round_trip_through_unix_days() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2026-11-22"), Some(1_795_305_600));
-        assert_eq!(format_date(1_795_305_600), "2026-11-22");
-        assert_eq!(
-            format_datetime(1_795_305_600 + 10 * 3600 + 40 * 60),
-            "2026-11-22 10:40"
-        );
-        assert_eq!(
-            parse_date("2024-02-29").map(format_date).as_deref(),
-            Some("2024-02-29")
-        );
-        assert_eq!(parse_date("2023-02-29"), None);
-        assert_eq!(parse_date("2026-13-01"), None);
-        assert_eq!(parse_date("yesterday"), None);
-    }
 
     #[test]
     fn filters_survive_a_query_string() {

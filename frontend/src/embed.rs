@@ -4,9 +4,12 @@
 
 use std::{any::Any, rc::Rc};
 
-use app::widgets::{
-    Overlays, SecretSource, WidgetConnection, WidgetContext, WidgetKind, WidgetLocale, WidgetProps,
-    WidgetView,
+use app::{
+    i18n::Locale,
+    widgets::{
+        Overlays, SecretSource, WidgetConnection, WidgetContext, WidgetKind, WidgetProps,
+        WidgetView,
+    },
 };
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -14,7 +17,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct EmbedInstance {
     connection: Rc<WidgetConnection>,
-    locale: RwSignal<WidgetLocale>,
+    locale: RwSignal<Locale>,
     overlays: RwSignal<Overlays>,
 }
 
@@ -38,12 +41,7 @@ impl EmbedInstance {
         );
         EmbedInstance {
             connection,
-            locale: RwSignal::new(
-                locale
-                    .as_deref()
-                    .map(WidgetLocale::from_tag)
-                    .unwrap_or_default(),
-            ),
+            locale: RwSignal::new(locale.as_deref().map(Locale::from_tag).unwrap_or_default()),
             overlays: RwSignal::new(overlays.as_deref().map(Overlays::parse).unwrap_or_default()),
         }
     }
@@ -51,7 +49,7 @@ impl EmbedInstance {
     /// `instance.update({locale, appearance: {overlays}})`: every widget follows at once.
     pub fn update(&self, locale: Option<String>, overlays: Option<String>) {
         if let Some(locale) = locale {
-            self.locale.set(WidgetLocale::from_tag(&locale));
+            self.locale.set(Locale::from_tag(&locale));
         }
         if let Some(overlays) = overlays {
             self.overlays.set(Overlays::parse(&overlays));

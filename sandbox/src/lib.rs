@@ -1,6 +1,8 @@
 //! An offline, stateful stand-in for Stripe Connect that speaks Stripe's wire format: the `/v1`
 //! API, Connect OAuth, hosted onboarding, signed webhooks with retries, and `/_sandbox` control
-//! endpoints for tests. See `/work/notes/sandbox-core.md` for how to add a resource.
+//! endpoints for tests. A resource is a module (model, `api.rs` with its routes and form
+//! schema) under its area (`accounts/`, `payments/`, `checkout/`, …), mounted in `app.rs`, its
+//! objects kept in `store.rs` and its events sent through `events.rs`.
 
 // Stripe-shaped `json!` templates (charges, sessions) nest deeper than the default 128.
 #![recursion_limit = "256"]

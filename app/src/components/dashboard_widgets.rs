@@ -16,8 +16,8 @@ use crate::{
     embed::{ComponentRequest, create_account_session},
     i18n::Locale,
     widgets::{
-        Overlays, SecretSource, WidgetConnection, WidgetContext, WidgetKind, WidgetLocale,
-        WidgetProps, WidgetView, context::HostCallback,
+        Overlays, SecretSource, WidgetConnection, WidgetContext, WidgetKind, WidgetProps,
+        WidgetView, context::HostCallback,
     },
 };
 
@@ -61,13 +61,12 @@ pub fn DashboardWidget(
 ) -> impl IntoView {
     let HostConnection(connection) = expect_context::<HostConnection>();
     let locale = expect_context::<RwSignal<Locale>>();
-    let widget_locale = Signal::derive(move || WidgetLocale::from_tag(locale.get().tag()));
     let widget = move || {
         let Some(connection) = connection.get() else {
             return view! {
                 <div class="cpt-loading" role="status" aria-live="polite">
                     <span class="cpt-spinner" aria-hidden="true"></span>
-                    {move || widget_locale.get().texts().loading}
+                    {move || locale.get().texts().loading}
                 </div>
             }
             .into_any();
@@ -79,7 +78,7 @@ pub fn DashboardWidget(
         });
         let context = WidgetContext::new(
             (*connection).clone(),
-            widget_locale,
+            locale.into(),
             Signal::stored(Overlays::Drawer),
             WidgetProps::new(),
             emit,

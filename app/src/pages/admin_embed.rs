@@ -6,12 +6,12 @@ use leptos_meta::Title;
 
 use crate::{
     auth::UserRole,
+    calendar::format_datetime,
     components::{FormError, guard::RequireRole},
     embed::{
         ApiKeyRow, CreateApiKey, MethodDefault, PaymentMethodDefaultsView, RevokeApiKey,
         SavePaymentMethodDefaults, list_api_keys, payment_method_defaults,
     },
-    transactions::format_datetime,
 };
 
 #[component]

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_navigate};
+use leptos_router::{NavigateOptions, components::A, hooks::use_navigate};
 use serde_json::Value;
 
 use crate::{
@@ -83,11 +83,24 @@ pub fn DashboardSettingsPage() -> impl IntoView {
         ComponentRequest::new("payment_method_settings"),
         ComponentRequest::new("account_onboarding"),
     ];
-    // Onboarding's "Exit" (Connect.js's `setOnExit`) leads back to the dashboard.
-    let navigate = send_wrapper::SendWrapper::new(use_navigate());
+    // Onboarding's "Exit" (Connect.js's `setOnExit`) leads back to the dashboard. The router's
+    // navigate function is browser-only state: it is taken in an effect, which runs only after
+    // hydration, so the server never holds (and drops on another thread) a browser closure.
+    type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
+    let navigate = StoredValue::new_local(None::<Navigate>);
+    Effect::new(move |_| {
+        let router_navigate = use_navigate();
+        navigate.set_value(Some(Box::new(
+            move |path: &str, options: NavigateOptions| router_navigate(path, options),
+        )));
+    });
     let back_home_on_exit = Callback::new(move |(event, _): (String, Value)| {
         if event == "exit" {
-            navigate("/dashboard", Default::default());
+            navigate.with_value(|navigate| {
+                if let Some(navigate) = navigate {
+                    navigate("/dashboard", NavigateOptions::default());
+                }
+            });
         }
     });
     view! {

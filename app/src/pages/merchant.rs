@@ -271,12 +271,22 @@ fn Products() -> impl IntoView {
         move || (create.version().get(), toggle.version().get()),
         |_| my_products(),
     );
+    // Once a product is added the form starts blank for the next one; a refused one keeps what
+    // was typed so it can be corrected.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_)))
+            && let Some(form) = form.get_untracked()
+        {
+            form.reset();
+        }
+    });
     view! {
         <h1>"Products"</h1>
         <div class="grid-2">
             <section class="card">
                 <h2>"Add a product"</h2>
-                <ActionForm action=create>
+                <ActionForm action=create node_ref=form>
                     <label for="product-name">"Name"</label>
                     <input id="product-name" name="name" required maxlength="120" />
                     <label for="product-description">"Description"</label>

@@ -8,10 +8,11 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     auth::UserRole,
+    calendar::format_date,
     components::guard::RequireRole,
     money::format_amount,
     revenue::{DayFigures, MerchantFigures, RevenueFilter, RevenueView, load_revenue},
-    transactions::{MerchantOption, format_date},
+    transactions::MerchantOption,
 };
 
 /// The chart's drawing box, in SVG user units.

@@ -9,8 +9,9 @@ use leptos_router::components::A;
 
 use crate::{
     auth::UserRole,
+    calendar::format_datetime,
     components::{FormError, guard::RequireRole},
-    transactions::{AccountSyncView, RequestBackfill, SyncView, format_datetime, load_sync_status},
+    transactions::{AccountSyncView, RequestBackfill, SyncView, load_sync_status},
 };
 
 /// How often the page asks again while a backfill runs.

@@ -11,12 +11,13 @@ use leptos_router::{
 
 use crate::{
     auth::UserRole,
+    calendar::format_datetime,
     components::guard::RequireRole,
     money::format_amount,
     transactions::{
         CustomerView, MerchantOption, PaymentView, STATUSES, TransactionFilter, TransactionList,
-        TransactionRow, encode, format_datetime, load_customer, load_payment, load_transactions,
-        status_label, status_tone,
+        TransactionRow, encode, load_customer, load_payment, load_transactions, status_label,
+        status_tone,
     },
 };
 

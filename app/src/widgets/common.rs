@@ -6,7 +6,7 @@ use leptos::{ev, prelude::*};
 use super::{
     connection::WidgetError,
     context::{Overlays, WidgetContext, use_widget},
-    texts::WidgetLocale,
+    texts::Locale,
 };
 
 const MONTHS_EN: [&str; 12] = [
@@ -17,62 +17,15 @@ const MONTHS_FR: [&str; 12] = [
     "déc.",
 ];
 
-/// Days since 1970-01-01 → (year, month 1-12, day), for any date after 1970 (Howard Hinnant's
-/// civil-from-days). Done by hand so the server and the browser format dates identically.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// `1763800000` → `22 Nov 2025` (UTC).
-pub fn format_date(unix: i64, locale: WidgetLocale) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    let name = match locale {
-        WidgetLocale::En => MONTHS_EN[(month - 1) as usize],
-        WidgetLocale::Fr => MONTHS_FR[(month - 1) as usize],
+pub fn format_date(unix: i64, locale: Locale) -> String {
+    let (year, month, day) = crate::calendar::civil_date(unix);
+    let months = match locale {
+        Locale::En => &MONTHS_EN,
+        Locale::Fr => &MONTHS_FR,
     };
+    let name = usize::try_from(month - 1).map_or("", |m| months[m]);
     format!("{day} {name} {year}")
-}
-
-/// An `<input type=date>` value (`2025-11-22`) → the unix time of that day's start (UTC).
-pub fn parse_date_input(value: &str) -> Option<i64> {
-    let mut parts = value.split('-');
-    let year = parts.next()?.parse().ok()?;
-    let month = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|m| (1..=12).contains(m))?;
-    let day = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|d| (1..=31).contains(d))?;
-    Some(days_from_civil(year, month, day) * 86_400)
-}
-
-/// A unix time → an `<input type=date>` value.
-pub fn date_input_value(unix: i64) -> String {
-    let (year, month, day) = civil_from_days(unix.div_euclid(86_400));
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The badge colour a payment status gets.
@@ -190,16 +143,8 @@ mod tests {
 
     #[test]
     fn dates_round_trip_and_read_well() {
-        assert_eq!(format_date(0, WidgetLocale::En), "1 Jan 1970");
-        assert_eq!(format_date(1_763_800_000, WidgetLocale::En), "22 Nov 2025");
-        assert_eq!(format_date(1_763_800_000, WidgetLocale::Fr), "22 nov. 2025");
-        assert_eq!(parse_date_input("2025-11-22"), Some(1_763_769_600));
-        assert_eq!(date_input_value(1_763_800_000), "2025-11-22");
-        assert_eq!(
-            parse_date_input("2024-02-29").map(date_input_value),
-            Some("2024-02-29".into())
-        );
-        assert_eq!(parse_date_input("2025-13-01"), None);
-        assert_eq!(parse_date_input("nope"), None);
+        assert_eq!(format_date(0, Locale::En), "1 Jan 1970");
+        assert_eq!(format_date(1_763_800_000, Locale::En), "22 Nov 2025");
+        assert_eq!(format_date(1_763_800_000, Locale::Fr), "22 nov. 2025");
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use serde_json::Value;
 
-use super::{connection::WidgetConnection, texts::WidgetLocale};
+use super::{connection::WidgetConnection, texts::Locale};
 
 /// How detail views open: Connect.js's `appearance.overlays`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,7 +75,7 @@ pub type Emitter = SendWrapper<HostCallback>;
 #[derive(Clone)]
 pub struct WidgetContext {
     pub connection: SendWrapper<Rc<WidgetConnection>>,
-    pub locale: Signal<WidgetLocale>,
+    pub locale: Signal<Locale>,
     pub overlays: Signal<Overlays>,
     pub props: WidgetProps,
     emit: Emitter,
@@ -84,7 +84,7 @@ pub struct WidgetContext {
 impl WidgetContext {
     pub fn new(
         connection: Rc<WidgetConnection>,
-        locale: Signal<WidgetLocale>,
+        locale: Signal<Locale>,
         overlays: Signal<Overlays>,
         props: WidgetProps,
         emit: HostCallback,

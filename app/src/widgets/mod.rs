@@ -21,7 +21,6 @@ use leptos::prelude::*;
 
 pub use connection::{SecretSource, WidgetConnection, WidgetError};
 pub use context::{Overlays, WidgetContext, WidgetProps, use_widget};
-pub use texts::WidgetLocale;
 
 /// The widgets, by their Connect.js tag (`payments`, `payment-details`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,17 +6,17 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::{
-    common::{
-        Empty, ErrorState, Loading, StatusBadge, date_input_value, format_date, parse_date_input,
-        report_load_error_to,
-    },
+    common::{Empty, ErrorState, Loading, StatusBadge, format_date, report_load_error_to},
     connection::WidgetError,
     context::use_widget,
     model::{Page, Payment},
     payment_detail::PaymentDetailOverlay,
     texts::PAYMENT_STATUSES,
 };
-use crate::money::{format_amount, parse_amount};
+use crate::{
+    calendar,
+    money::{format_amount, parse_amount},
+};
 
 const PAGE_SIZE: usize = 20;
 
@@ -60,7 +60,7 @@ impl Filters {
             filters.amount_max = major(&amount["between"]["upperBound"]);
         }
         let date = &value["date"];
-        let day = |v: &Value| v.as_i64().map(date_input_value).unwrap_or_default();
+        let day = |v: &Value| v.as_i64().map(calendar::format_date).unwrap_or_default();
         if !date["after"].is_null() {
             filters.date_from = day(&date["after"]);
         }
@@ -96,10 +96,10 @@ impl Filters {
                 query.push((key.into(), parse_amount(typed)?.to_string()));
             }
         }
-        if let Some(from) = parse_date_input(&self.date_from) {
+        if let Some(from) = calendar::parse_date(&self.date_from) {
             query.push(("created_gte".into(), from.to_string()));
         }
-        if let Some(to) = parse_date_input(&self.date_to) {
+        if let Some(to) = calendar::parse_date(&self.date_to) {
             // The whole day `to` is included.
             query.push(("created_lte".into(), (to + 86_399).to_string()));
         }

@@ -1,27 +1,13 @@
 //! The widgets' words in English and French.
 
-/// The language a widget speaks; Connect.js's `locale` (`fr-FR`, `en`, …) maps onto it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum WidgetLocale {
-    #[default]
-    En,
-    Fr,
-}
+pub use crate::i18n::Locale;
 
-impl WidgetLocale {
-    /// The nearest supported locale for a tag like `fr-FR`; unknown ones fall back to English.
-    pub fn from_tag(tag: &str) -> Self {
-        if tag.trim().to_ascii_lowercase().starts_with("fr") {
-            WidgetLocale::Fr
-        } else {
-            WidgetLocale::En
-        }
-    }
-
+impl Locale {
+    /// The widgets' words in this locale.
     pub fn texts(self) -> &'static Texts {
         match self {
-            WidgetLocale::En => &EN,
-            WidgetLocale::Fr => &FR,
+            Locale::En => &EN,
+            Locale::Fr => &FR,
         }
     }
 }
@@ -657,8 +643,8 @@ mod tests {
     fn statuses_are_named_in_both_languages() {
         assert_eq!(EN.status("partially_refunded"), "Partially refunded");
         assert_eq!(FR.status("disputed"), "Contesté");
-        assert_eq!(WidgetLocale::from_tag("fr-CA"), WidgetLocale::Fr);
-        assert_eq!(WidgetLocale::from_tag("de-DE"), WidgetLocale::En);
+        assert_eq!(Locale::from_tag("fr-CA"), Locale::Fr);
+        assert_eq!(Locale::from_tag("de-DE"), Locale::En);
     }
 
     #[test]

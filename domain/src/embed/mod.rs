@@ -4,7 +4,8 @@
 //! scope checks, reads from the commerce mirror, and mutations sent to Stripe with
 //! `Stripe-Account` whose answers are written into the mirror at once.
 //!
-//! The wire contract is `notes/widget-api.md`; the shapes of this module's answers follow it.
+//! The wire contract is the widgets' types in `app/src/widgets/model.rs`; the shapes of this
+//! module's answers follow them (`server/tests/it/widget_api.rs` reads every answer as one).
 //! Secrets (API keys, client secrets, widget tokens) are never stored, logged or echoed: only
 //! their SHA-256 is kept.
 

@@ -584,8 +584,32 @@ pub(crate) async fn recompute_all(
     tx: &mut Transaction<'static, Any>,
     keys: &BTreeSet<String>,
 ) -> Result<(), DbError> {
+    serialise_with_other_writers(tx, keys).await?;
     for key in keys {
         recompute(tx, key).await?;
+    }
+    Ok(())
+}
+
+/// Makes concurrent recomputes of one payment take turns. A payment row is derived from several
+/// mirrored objects (intent, charges, refunds, disputes) that different transactions write: on
+/// Postgres under READ COMMITTED, two of them could each read the other's object before it
+/// committed, and the later commit would write a stale row (a refunded payment shown as
+/// successful). A transaction-scoped advisory lock per payment, taken in key order so two
+/// transactions cannot wait on each other, lets the second one read what the first committed.
+/// SQLite's writers already take turns (`BEGIN IMMEDIATE`).
+async fn serialise_with_other_writers(
+    tx: &mut Transaction<'static, Any>,
+    keys: &BTreeSet<String>,
+) -> Result<(), DbError> {
+    if tx.backend_name() != "PostgreSQL" {
+        return Ok(());
+    }
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(format!("mirror_payment:{key}"))
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! account still owes, from its business type and country, and the verification errors the
 //! magic test values trigger.
 //!
-//! Magic values (REFERENCE §10 verify): `address_full_match` or any other line1, id number
+//! Magic values (Stripe's test values for identity verification): `address_full_match` or any other line1, id number
 //! `000000000`, SSN last 4 `0000`, DOB `1901-01-01`. Failures: line1 `address_no_match` →
 //! `verification_failed_address_match`; id number `111111111` →
 //! `verification_failed_id_number_match`; DOB `1900-01-01` → `verification_failed_keyed_identity`.

@@ -73,7 +73,7 @@ const FIN_TRANSACTIONS: &[&str] = &["card_spend_dispute_management"];
 const PMS: &[&str] = &["disable_stripe_user_authentication"];
 const NONE: &[&str] = &[];
 
-/// Every component (REFERENCE §1a GA list plus `payment_method_settings`) and its features.
+/// Every component (Connect.js's generally available components plus the preview `payment_method_settings`) and its features.
 pub const COMPONENTS: &[(&str, &[&str])] = &[
     ("account_management", ACCOUNT),
     ("account_onboarding", ACCOUNT),

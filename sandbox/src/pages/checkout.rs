@@ -7,8 +7,11 @@
 //!
 //! Server-rendered HTML that works without JavaScript (a little JS hides the unused payment
 //! method, mirrors the Luhn check and, in the iframe, reports its height and completion to the
-//! parent). Field validation and the Luhn check happen on the server. Stable ids: see
-//! `/work/notes/sandbox-core.md` ("Hosted checkout page: ids").
+//! parent). Field validation and the Luhn check happen on the server. Stable ids, which
+//! `end2end/tests/checkout.spec.ts` and the SDK tests use: `payment-form`, `email`,
+//! `card-fields`, `sepa-fields`, `method-{card,sepa_debit}`, `billing_country`, `submit`,
+//! `payment-error`, `three-d-secure` (with `complete-authentication`, `fail-authentication`),
+//! `checkout-complete`, `receipt`.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -203,6 +206,9 @@ struct Ctx {
     session: Value,
     items: Vec<Value>,
     merchant: String,
+    /// The country the billing address starts at: the merchant's own (Stripe guesses the
+    /// customer's from their IP address, which an offline sandbox cannot).
+    default_country: &'static str,
     embedded: bool,
     client_secret: String,
 }
@@ -216,6 +222,14 @@ fn load_ctx(app: &AppState, cs: &str, embedded: bool) -> Option<Ctx> {
             session: stored.value.clone(),
             items,
             merchant: crate::payments::merchant_name(s, &stored.owner),
+            default_country: crate::payments::account_value(s, &stored.owner)
+                .and_then(|a| a["country"].as_str())
+                .and_then(|country| {
+                    COUNTRIES
+                        .iter()
+                        .find(|(code, _)| code.eq_ignore_ascii_case(country))
+                })
+                .map_or("US", |(code, _)| code),
             embedded,
             client_secret: stored.value["client_secret"]
                 .as_str()
@@ -345,7 +359,7 @@ fn render(ctx: &Ctx, values: &Map<String, Value>, errors: &Errors) -> Response {
     );
     let card_fields = if card {
         let country = match str_field(values, "billing_country") {
-            "" => "US",
+            "" => ctx.default_country,
             c => c,
         };
         let options: String = COUNTRIES

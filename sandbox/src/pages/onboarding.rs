@@ -1,7 +1,7 @@
 //! Hosted onboarding, reached through an Account Link: a landing URL (single use, expiring,
 //! else redirect to `refresh_url`), then steps Business → Identity → Bank account → Review.
 //! Each step saves to the account (emitting `account.updated`); "Use test data" fills the step
-//! with REFERENCE §10 values; Submit accepts the ToS, marks details submitted and redirects to
+//! with Stripe's test values (see `accounts/requirements.rs`); Submit accepts the ToS, marks details submitted and redirects to
 //! `return_url`; "Leave" returns without submitting.
 //!
 //! Stable form names: `business_type`, `mcc`, `url`, `product_description`, `company_name`,
@@ -555,7 +555,7 @@ fn form_text(form: &Form, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Test values of a step (REFERENCE §10).
+/// Test values of a step: the ones that verify (see `accounts/requirements.rs`).
 fn test_values(step: &str, meta: &AccountMeta) -> Map<String, Value> {
     let us = is_us(meta);
     let pairs: Vec<(&str, &str)> = match step {

@@ -1,5 +1,5 @@
-//! Payment methods: Stripe's test cards, `pm_card_*` tokens and SEPA test IBANs (REFERENCE
-//! §10) with the behaviour each one triggers, card-number and IBAN validation, the stored
+//! Payment methods: Stripe's test cards, `pm_card_*` tokens and SEPA test IBANs (Stripe's
+//! testing page: `4242…` succeeds, `4000 0000 0000 0002` is declined, and so on) with the behaviour each one triggers, card-number and IBAN validation, the stored
 //! `payment_method` objects (`pm_…`, one per use of a token, as Stripe does) and
 //! `GET /v1/payment_methods/{id}`.
 //!

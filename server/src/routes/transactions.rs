@@ -77,7 +77,7 @@ pub async fn export_transactions(
 
 fn line(row: &TransactionRow) -> String {
     let fields = [
-        app::transactions::format_datetime(row.created),
+        app::calendar::format_datetime(row.created),
         row.id.clone(),
         row.charge_id.clone().unwrap_or_default(),
         row.merchant.clone().unwrap_or_default(),

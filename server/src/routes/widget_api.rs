@@ -1,5 +1,5 @@
-//! `/widget/v1/…`: the API the embedded widgets call from host pages (contract:
-//! `notes/widget-api.md`). A client secret is claimed once for a widget token; every other call
+//! `/widget/v1/…`: the API the embedded widgets call from host pages (its contract: the
+//! wire types in `app/src/widgets/model.rs`, tested in `server/tests/it/widget_api.rs`). A client secret is claimed once for a widget token; every other call
 //! carries the token (`Authorization: Bearer wtk_…`), which the [`WidgetScope`] extractor turns
 //! into the session's account and components. Handlers only extract and call the domain, which
 //! checks the scope. CORS answers only the platform's allowed embed origins and Comptoir's own.

@@ -160,7 +160,7 @@ app_test!(
             [pi(1)]
         );
         assert_eq!(ids(&app, &[("status", "failed")]).await.len(), 1);
-        let today = app::transactions::format_date(app.services.clock.now());
+        let today = app::calendar::format_date(app.services.clock.now());
         assert_eq!(
             ids(&app, &[("from", &today), ("to", &today)]).await.len(),
             4
@@ -288,7 +288,7 @@ app_test!(
         assert_eq!(customer["page"]["rows"].as_array().unwrap().len(), 2);
         assert_eq!(customer["spent"][0]["net"], 1200 + 5600);
 
-        let today = app::transactions::format_date(app.services.clock.now());
+        let today = app::calendar::format_date(app.services.clock.now());
         let revenue: Value = app
             .post_same_origin("/api/admin/revenue")
             .form(&[

@@ -192,6 +192,21 @@ pub async fn listed(
     .await
 }
 
+/// Waits until the detail of payment `id` shows its dispute: a charge is marked disputed by its
+/// own webhook, the dispute object arrives by another.
+pub async fn detail_with_dispute(app: &TestApp, token: &str, id: &str) -> Value {
+    wait_for(
+        &format!("{id}'s dispute in its detail"),
+        MIRROR_WAIT,
+        || async {
+            let (status, detail) = widget_get(app, token, &format!("/payments/{id}")).await;
+            assert_eq!(status, 200, "{detail}");
+            detail["disputes"][0]["id"].is_string().then_some(detail)
+        },
+    )
+    .await
+}
+
 /// Waits until the payment of intent `pi` is listed with `status`.
 pub async fn listed_intent(app: &TestApp, token: &str, pi: &str, status: &str) -> Value {
     listed(app, token, &format!("{pi} listed as {status}"), |p| {

@@ -16,8 +16,9 @@ use server::startup::Options;
 use crate::{
     app_test,
     embed_support::{
-        account_of, all_components, api_key, assert_error, claim, client_secret, listed_intent,
-        pay, pay_with, rest_session, token, widget, widget_get, widget_post, widgets_read,
+        account_of, all_components, api_key, assert_error, claim, client_secret,
+        detail_with_dispute, listed_intent, pay, pay_with, rest_session, token, widget, widget_get,
+        widget_post, widgets_read,
     },
     helpers::{TestApp, fast_options, merchant_of, onboarded_merchant, spawn_app_with},
 };
@@ -569,12 +570,7 @@ app_test!(
         let first = listed_intent(&app, &full, first["id"].as_str().unwrap(), "disputed").await;
         let second = listed_intent(&app, &full, second["id"].as_str().unwrap(), "disputed").await;
         let dispute_of = |detail: &Value| detail["disputes"][0]["id"].as_str().unwrap().to_string();
-        let (_, detail) = widget_get(
-            &app,
-            &full,
-            &format!("/payments/{}", first["id"].as_str().unwrap()),
-        )
-        .await;
+        let detail = detail_with_dispute(&app, &full, first["id"].as_str().unwrap()).await;
         widgets_read::<model::PaymentDetail>(&detail);
         assert_eq!(
             detail["disputes"][0]["status"], "needs_response",
@@ -664,12 +660,7 @@ app_test!(
         .await;
         assert_error(&unknown, 400, "invalid_request_error", "parameter_unknown");
 
-        let (_, detail) = widget_get(
-            &app,
-            &full,
-            &format!("/payments/{}", second["id"].as_str().unwrap()),
-        )
-        .await;
+        let detail = detail_with_dispute(&app, &full, second["id"].as_str().unwrap()).await;
         let to_accept = dispute_of(&detail);
         let (status, accepted) = widget_post(
             &app,
