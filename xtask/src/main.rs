@@ -4,11 +4,13 @@
 //! - `cargo xtask test`  set up what testing needs, then unit, integration and browser tests
 //! - `cargo xtask build [--release]`, `cargo xtask setup [run|test]`, `cargo xtask lint`
 //! - `cargo xtask bench-widgets`: the release build's widget timings in Chromium
+//! - `cargo xtask fuzz [--seconds N] [target…]`: the parsers' fuzz targets with libFuzzer
 //!
 //! It never downloads binaries: `wasm-bindgen` comes from crates.io at the version in
 //! `Cargo.lock`, `wasm-opt` from npm's `binaryen`, Chromium and Postgres from Debian.
 
 mod build;
+mod fuzz;
 mod setup;
 mod shell;
 mod test;
@@ -32,9 +34,10 @@ fn main() -> ExitCode {
         },
         Some("lint") => lint(),
         Some("bench-widgets") => bench_widgets(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|build [--release]|setup [run|test]|lint|bench-widgets>"
+                "usage: cargo xtask <run|test|build [--release]|setup [run|test]|lint|bench-widgets|fuzz [--seconds N] [target…]>"
             );
             return ExitCode::from(2);
         }

@@ -5,6 +5,10 @@ use serde_json::{Map, Value};
 
 use super::EmbedError;
 
+/// The deepest parameter name accepted, in segments (`a[b][c]` is 3). Stripe's own parameters go
+/// about six deep; the cap keeps a hostile body from nesting hundreds of thousands of levels.
+pub const MAX_NESTING: usize = 16;
+
 /// Parses a form-encoded body into a JSON object.
 pub fn parse(body: &[u8]) -> Result<Value, EmbedError> {
     let mut root = Map::new();
@@ -15,6 +19,15 @@ pub fn parse(body: &[u8]) -> Result<Value, EmbedError> {
                 format!("Invalid parameter name: {key}"),
             )
         })?;
+        if path.len() > MAX_NESTING {
+            return Err(EmbedError::invalid(
+                "parameter_invalid",
+                format!(
+                    "Invalid parameter name: it nests {} levels, more than the {MAX_NESTING} allowed.",
+                    path.len()
+                ),
+            ));
+        }
         insert(&mut root, &path, Value::String(value.into_owned()), &key)?;
     }
     Ok(arrays(Value::Object(root)))
@@ -130,5 +143,14 @@ mod tests {
         assert!(parse(b"[a]=1").is_err());
         assert!(parse(b"a=1&a[b]=2").is_err());
         assert_eq!(parse(b"").unwrap(), json!({}));
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let at_cap = format!("a{}=1", "[b]".repeat(MAX_NESTING - 1));
+        assert!(parse(at_cap.as_bytes()).is_ok());
+        let hostile = format!("a{}=1", "[b]".repeat(200_000));
+        let error = parse(hostile.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("nests"), "{error}");
     }
 }

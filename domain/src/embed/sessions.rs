@@ -100,45 +100,63 @@ pub async fn create_account_session(
     Ok(session)
 }
 
-/// The REST API's body, in Stripe's shape (`account`, `components`; `expand` is accepted and
-/// ignored), read from JSON or from a parsed form: creates the session as
-/// [`create_account_session`] does.
+/// The REST API's body, in Stripe's shape: `account`, `components`; `expand` is accepted and
+/// ignored.
+#[derive(Debug, Clone)]
+pub struct SessionRequest {
+    pub account: String,
+    pub components: ComponentsRequest,
+}
+
+impl SessionRequest {
+    /// Reads the parameter tree (from JSON or a parsed form), refusing what Stripe refuses with
+    /// its codes and the parameter's name.
+    pub fn from_params(params: &Value) -> Result<Self, EmbedError> {
+        let Some(map) = params.as_object() else {
+            return Err(EmbedError::invalid(
+                "parameter_invalid",
+                "The body must be an object with `account` and `components`.",
+            ));
+        };
+        if let Some(unknown) = map
+            .keys()
+            .find(|k| !matches!(k.as_str(), "account" | "components" | "expand"))
+        {
+            return Err(EmbedError::invalid_param(
+                "parameter_unknown",
+                unknown,
+                format!("Received unknown parameter: {unknown}"),
+            ));
+        }
+        let account = match map.get("account") {
+            Some(Value::String(a)) if !a.is_empty() => a.clone(),
+            _ => {
+                return Err(EmbedError::invalid_param(
+                    "parameter_missing",
+                    "account",
+                    "Missing required param: account.",
+                ));
+            }
+        };
+        let components = ComponentsRequest::from_params(map.get("components"))?;
+        Ok(SessionRequest {
+            account,
+            components,
+        })
+    }
+}
+
+/// Creates the session a REST API body asks for, as [`create_account_session`] does.
 pub async fn create_from_params(
     services: &Services,
     params: &Value,
     api_key_id: &str,
 ) -> Result<Value, EmbedError> {
-    let Some(map) = params.as_object() else {
-        return Err(EmbedError::invalid(
-            "parameter_invalid",
-            "The body must be an object with `account` and `components`.",
-        ));
-    };
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| !matches!(k.as_str(), "account" | "components" | "expand"))
-    {
-        return Err(EmbedError::invalid_param(
-            "parameter_unknown",
-            unknown,
-            format!("Received unknown parameter: {unknown}"),
-        ));
-    }
-    let account = match map.get("account") {
-        Some(Value::String(a)) if !a.is_empty() => a.as_str(),
-        _ => {
-            return Err(EmbedError::invalid_param(
-                "parameter_missing",
-                "account",
-                "Missing required param: account.",
-            ));
-        }
-    };
-    let components = ComponentsRequest::from_params(map.get("components"))?;
+    let request = SessionRequest::from_params(params)?;
     create_account_session(
         services,
-        account,
-        &components,
+        &request.account,
+        &request.components,
         SessionCreator::ApiKey(api_key_id),
     )
     .await

@@ -66,7 +66,8 @@ pub fn verify(
     if !matches {
         return Err(SignatureError::Mismatch);
     }
-    let age_secs = now - timestamp;
+    // Saturating: a signed timestamp far in the past or future must not overflow.
+    let age_secs = now.saturating_sub(timestamp);
     if age_secs > WEBHOOK_TOLERANCE_SECS {
         return Err(SignatureError::Stale { age_secs });
     }

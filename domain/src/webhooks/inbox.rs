@@ -29,14 +29,32 @@ pub enum Ingested {
     Duplicate,
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    id: String,
+/// What the inbox reads of an event before storing it whole.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Envelope {
+    pub id: String,
     #[serde(rename = "type")]
-    event_type: String,
+    pub event_type: String,
     #[serde(default)]
-    account: Option<String>,
-    created: i64,
+    pub account: Option<String>,
+    pub created: i64,
+}
+
+impl Envelope {
+    /// Reads a verified payload: UTF-8 JSON with Stripe's `evt_` id, a type and `created`.
+    pub fn parse(payload: &[u8]) -> Result<(&str, Envelope), IngestError> {
+        let text = std::str::from_utf8(payload)
+            .map_err(|_| IngestError::Malformed("not UTF-8".into()))?;
+        let envelope: Envelope =
+            serde_json::from_str(text).map_err(|e| IngestError::Malformed(e.to_string()))?;
+        if !envelope.id.starts_with("evt_") {
+            return Err(IngestError::Malformed(format!(
+                "unexpected event id {}",
+                envelope.id
+            )));
+        }
+        Ok((text, envelope))
+    }
 }
 
 /// Verifies `payload` against `signature_header` and stores it. Nothing is stored unless the
@@ -50,16 +68,7 @@ pub async fn ingest(
 ) -> Result<Ingested, IngestError> {
     let header = signature_header.ok_or(SignatureError::Malformed)?;
     signature::verify(payload, header, secrets, now)?;
-    let text =
-        std::str::from_utf8(payload).map_err(|_| IngestError::Malformed("not UTF-8".into()))?;
-    let envelope: Envelope =
-        serde_json::from_str(text).map_err(|e| IngestError::Malformed(e.to_string()))?;
-    if !envelope.id.starts_with("evt_") {
-        return Err(IngestError::Malformed(format!(
-            "unexpected event id {}",
-            envelope.id
-        )));
-    }
+    let (text, envelope) = Envelope::parse(payload)?;
     let inserted = sqlx::query(
         "INSERT INTO webhook_events (event_id, event_type, account_id, event_created, payload, status, attempts, \
          next_attempt_at, received_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \

@@ -11,7 +11,7 @@ mod worker;
 
 pub use handlers::{HandlerError, process};
 pub use inbox::{
-    InboxEvent, InboxStatus, IngestError, Ingested, MAX_ATTEMPTS, claim_due, complete, counts,
+    Envelope, InboxEvent, InboxStatus, IngestError, Ingested, MAX_ATTEMPTS, claim_due, complete, counts,
     ingest, release_for_retry, store_fetched,
 };
 pub use worker::{WorkerConfig, spawn_worker};

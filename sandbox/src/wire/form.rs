@@ -65,8 +65,22 @@ fn key_segments(key: &str) -> Vec<String> {
     segments
 }
 
+/// The deepest parameter name accepted, in segments (`a[b][c]` is 3). Stripe's own parameters
+/// go about six deep; the cap keeps a hostile body from building a tree too deep to walk.
+pub const MAX_NESTING: usize = 16;
+
 fn insert_pair(root: &mut Map<String, Value>, key: &str, value: String) -> Result<(), ApiError> {
     let segments = key_segments(key);
+    if segments.len() > MAX_NESTING {
+        return Err(ApiError::invalid_param(
+            &segments[0],
+            format!(
+                "Invalid parameter: {} nests {} levels, more than the {MAX_NESTING} allowed.",
+                segments[0],
+                segments.len()
+            ),
+        ));
+    }
     let mut node = root;
     let last = segments.len() - 1;
     for (i, segment) in segments.iter().enumerate() {
@@ -575,6 +589,14 @@ mod tests {
         assert_eq!(t["expand"]["0"], "x");
         assert_eq!(t["expand"]["1"], "y");
         assert_eq!(t["plain"], "v w");
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let at_cap = format!("a{}=1", "[b]".repeat(MAX_NESTING - 1));
+        assert!(parse_form(at_cap.as_bytes()).is_ok());
+        let hostile = format!("a{}=1", "[b]".repeat(200_000));
+        assert!(parse_form(hostile.as_bytes()).is_err());
     }
 
     #[test]
