@@ -86,9 +86,11 @@ pub async fn current_user() -> Result<Option<LoggedInUser>, AppError> {
 
 #[server(endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::{internal, services, session};
+    use crate::ssr::{client_address, internal, services, session};
     let services = services()?;
-    let user = domain::auth::log_in(&services.db, &email, &password).await?;
+    let client = client_address().await;
+    let user =
+        domain::auth::log_in(&services.db, &services.clock, &email, &password, client).await?;
     domain::sessions::remember_login(&session().await?, &user)
         .await
         .map_err(internal)?;
@@ -110,8 +112,9 @@ pub async fn sign_up(
 ) -> Result<String, AppError> {
     use domain::merchants::{NewMerchant, OnboardingChoice};
 
-    use crate::ssr::{internal, navigate_document, services, session};
+    use crate::ssr::{client_address, internal, navigate_document, services, session};
     let services = services()?;
+    let client = client_address().await;
     let onboarding = match onboarding.as_str() {
         "existing" => OnboardingChoice::ExistingAccount,
         _ => OnboardingChoice::NewAccount,
@@ -126,6 +129,7 @@ pub async fn sign_up(
             country,
             onboarding,
         },
+        client,
     )
     .await?;
     domain::sessions::remember_login(&session().await?, &user)

@@ -19,6 +19,9 @@ pub enum AppError {
     Forbidden,
     #[error("We couldn't find that.")]
     NotFound,
+    /// Too many failed attempts (log-in, sign-up): refused for a while; the message says how long.
+    #[error("{0}")]
+    TooManyAttempts(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The call did not reach the server function, or its answer could not be read.
@@ -34,6 +37,7 @@ impl AppError {
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
+            AppError::TooManyAttempts(_) => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -24,6 +24,14 @@ pub fn services() -> Result<Services, AppError> {
     use_context::<Services>().ok_or_else(|| internal("domain services missing from the context"))
 }
 
+/// The address the request came from, for throttling: the peer of the connection.
+pub async fn client_address() -> Option<std::net::IpAddr> {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|info| info.0.ip())
+}
+
 pub async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(internal)
 }
@@ -111,6 +119,7 @@ impl From<domain::auth::AuthError> for AppError {
         use domain::auth::AuthError::*;
         match e {
             Db(e) => internal(e),
+            TooManyAttempts(t) => AppError::TooManyAttempts(t.to_string()),
             user_facing => AppError::Invalid(user_facing.to_string()),
         }
     }

@@ -2,9 +2,10 @@
 //!
 //! Messages never tell whether an email is registered: a failed log-in is always
 //! [`AuthError::InvalidCredentials`], and an unknown email costs the same hashing time as a
-//! wrong password.
+//! wrong password. Guesses are throttled per email and per client address ([`throttle`]).
 
 mod password;
+pub mod throttle;
 mod users;
 
 pub use password::{NewPassword, PasswordError};
@@ -26,6 +27,9 @@ pub enum AuthError {
     EmailUnavailable,
     #[error("Email or password is incorrect.")]
     InvalidCredentials,
+    /// Too many failures for this email or from this address: refused before any check.
+    #[error(transparent)]
+    TooManyAttempts(throttle::TooManyAttempts),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -33,5 +37,14 @@ pub enum AuthError {
 impl From<sqlx::Error> for AuthError {
     fn from(e: sqlx::Error) -> Self {
         Self::Db(e.into())
+    }
+}
+
+impl From<throttle::ThrottleError> for AuthError {
+    fn from(e: throttle::ThrottleError) -> Self {
+        match e {
+            throttle::ThrottleError::TooManyAttempts(t) => Self::TooManyAttempts(t),
+            throttle::ThrottleError::Db(e) => Self::Db(e),
+        }
     }
 }

@@ -1,11 +1,14 @@
 //! The `users` table: sign-up, log-in, lookup and the admin bootstrap.
 
+use std::net::IpAddr;
+
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
 use super::{
     AuthError,
     password::{NewPassword, decoy_hash, verify_password},
+    throttle::{self, OnSuccess, Scope},
 };
 use crate::{clock::Clock, db::Db};
 
@@ -166,8 +169,52 @@ pub async fn insert_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     }
 }
 
-/// Checks an email and password. Every failure is [`AuthError::InvalidCredentials`].
-pub async fn log_in(db: &Db, email: &str, password: &str) -> Result<User, AuthError> {
+/// Checks an email and password, throttled per email and per client address (`client`, when
+/// known): while either is locked, the attempt is refused with [`AuthError::TooManyAttempts`]
+/// before the password is looked at, whether or not the email belongs to anyone. Every other
+/// refusal is [`AuthError::InvalidCredentials`]. A success resets the email's count.
+pub async fn log_in(
+    db: &Db,
+    clock: &Clock,
+    email: &str,
+    password: &str,
+    client: Option<IpAddr>,
+) -> Result<User, AuthError> {
+    let account = throttle::email_key(email);
+    let address = client.map(throttle::address_key);
+    if let Some(address) = &address {
+        throttle::begin(db, clock, Scope::LogInAddress, address).await?;
+    }
+    // An attempt refused here still counts against the address: it was a guess from there.
+    throttle::begin(db, clock, Scope::LogInEmail, &account).await?;
+    let checked = check_password(db, email, password).await;
+    match &checked {
+        Ok(_) => {
+            throttle::succeeded(db, Scope::LogInEmail, &account, OnSuccess::Reset).await?;
+            if let Some(address) = &address {
+                throttle::succeeded(db, Scope::LogInAddress, address, OnSuccess::Forgive).await?;
+            }
+        }
+        Err(AuthError::InvalidCredentials) => {
+            throttle::failed(db, clock, Scope::LogInEmail, &account).await?;
+            if let Some(address) = &address {
+                throttle::failed(db, clock, Scope::LogInAddress, address).await?;
+            }
+        }
+        // Not a guess that was answered (the database failed): take the attempt back.
+        Err(_) => {
+            let _ = throttle::succeeded(db, Scope::LogInEmail, &account, OnSuccess::Forgive).await;
+            if let Some(address) = &address {
+                let _ =
+                    throttle::succeeded(db, Scope::LogInAddress, address, OnSuccess::Forgive).await;
+            }
+        }
+    }
+    checked
+}
+
+/// The password check itself. Every failure is [`AuthError::InvalidCredentials`].
+async fn check_password(db: &Db, email: &str, password: &str) -> Result<User, AuthError> {
     let Ok(email) = Email::parse(email) else {
         verify_password(password, decoy_hash());
         return Err(AuthError::InvalidCredentials);

@@ -6,9 +6,12 @@
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
+use std::net::IpAddr;
+
 use super::{EmbedError, hash_secret, random_secret};
 use crate::{
     Clock,
+    auth::throttle::{self, Scope},
     db::{Db, DbError},
     secret::Secret,
 };
@@ -115,14 +118,36 @@ pub async fn revoke(db: &Db, clock: &Clock, id: &str) -> Result<ApiKey, EmbedErr
         .ok_or_else(|| EmbedError::not_found("API key", id))
 }
 
-/// The key a request presents (`Authorization: Bearer …`, given here without `Bearer `), if it
-/// is known and not revoked; its `last_used_at` is updated. Refusals are worded as Stripe words
-/// them for a bad secret key, without repeating the key.
+/// The key a request from `client` presents, checked by [`find_key`], with unknown and revoked
+/// keys counted per client address: once the address is locked, every request from it is
+/// refused (429, [`EmbedError::ApiKeyThrottled`]) before the key is looked at.
 pub async fn authenticate(
     db: &Db,
     clock: &Clock,
     presented: Option<&str>,
+    client: Option<IpAddr>,
 ) -> Result<ApiKey, EmbedError> {
+    let address = client.map(throttle::address_key);
+    if let Some(address) = &address {
+        throttle::check(db, clock, Scope::ApiKeyAddress, address)
+            .await
+            .map_err(EmbedError::api_key_throttled)?;
+    }
+    let found = find_key(db, clock, presented).await;
+    // A missing key is a mistake, not a guess.
+    let guessed = presented.is_some_and(|k| !k.trim().is_empty());
+    if let (Err(EmbedError::ApiKey { .. }), Some(address), true) = (&found, &address, guessed) {
+        throttle::record_failure(db, clock, Scope::ApiKeyAddress, address)
+            .await
+            .map_err(EmbedError::api_key_throttled)?;
+    }
+    found
+}
+
+/// The key a request presents (`Authorization: Bearer …`, given here without `Bearer `), if it
+/// is known and not revoked; its `last_used_at` is updated. Refusals are worded as Stripe words
+/// them for a bad secret key, without repeating the key.
+async fn find_key(db: &Db, clock: &Clock, presented: Option<&str>) -> Result<ApiKey, EmbedError> {
     let Some(presented) = presented.map(str::trim).filter(|k| !k.is_empty()) else {
         return Err(EmbedError::ApiKey {
             code: None,
@@ -191,27 +216,29 @@ mod tests {
             assert!(!stored[0].0.contains(&secret[4..]) && !stored[0].1.contains(&secret[10..]));
 
             clock.advance(5);
-            let used = authenticate(&db, &clock, Some(&secret)).await.unwrap();
+            let used = authenticate(&db, &clock, Some(&secret), None)
+                .await
+                .unwrap();
             assert_eq!(used.last_used_at, Some(1_700_000_005));
             let listed = list(&db).await.unwrap();
             assert_eq!(listed.len(), 1);
             assert_eq!(listed[0].last_used_at, Some(1_700_000_005));
             assert!(!format!("{listed:?}").contains(&secret[10..]));
 
-            let bad = authenticate(&db, &clock, Some("cpk_not_a_key"))
+            let bad = authenticate(&db, &clock, Some("cpk_not_a_key"), None)
                 .await
                 .unwrap_err();
             assert_eq!(bad.body().status, 401);
-            assert!(authenticate(&db, &clock, None).await.is_err());
+            assert!(authenticate(&db, &clock, None, None).await.is_err());
             assert!(
-                authenticate(&db, &clock, Some("sk_test_123"))
+                authenticate(&db, &clock, Some("sk_test_123"), None)
                     .await
                     .is_err()
             );
 
             let revoked = revoke(&db, &clock, &made.key.id).await.unwrap();
             assert!(revoked.is_revoked());
-            let refused = authenticate(&db, &clock, Some(&secret))
+            let refused = authenticate(&db, &clock, Some(&secret), None)
                 .await
                 .unwrap_err()
                 .body();

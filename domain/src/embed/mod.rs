@@ -27,7 +27,12 @@ pub use tokens::{Claimed, WIDGET_TOKEN_TTL_SECS, WidgetScope};
 use rand::{Rng, distributions::Alphanumeric};
 use sha2::{Digest, Sha256};
 
-use crate::{db::DbError, mirror::MirrorError, stripe::StripeError};
+use crate::{
+    auth::throttle::{ThrottleError, TooManyAttempts},
+    db::DbError,
+    mirror::MirrorError,
+    stripe::StripeError,
+};
 
 /// Components that may read the account (`GET /widget/v1/account`).
 pub const ACCOUNT_COMPONENTS: &[&str] = &[
@@ -65,6 +70,13 @@ pub enum EmbedError {
         code: Option<&'static str>,
         message: String,
     },
+    /// 429: too many unknown client secrets from this address; refused before any check.
+    #[error(transparent)]
+    TooManyAttempts(TooManyAttempts),
+    /// 429 for the REST API: too many bad API keys from this address, typed as Stripe types
+    /// its rate limit (`invalid_request_error`, `rate_limit`).
+    #[error(transparent)]
+    ApiKeyThrottled(TooManyAttempts),
     /// 403: the session has none of the components the endpoint serves.
     #[error("This session does not enable any of the components this call needs ({}).", .0.join(", "))]
     ComponentDisabled(&'static [&'static str]),
@@ -95,6 +107,15 @@ pub enum EmbedError {
     Db(#[from] DbError),
     #[error(transparent)]
     Mirror(Box<MirrorError>),
+}
+
+impl From<ThrottleError> for EmbedError {
+    fn from(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::TooManyAttempts(t) => Self::TooManyAttempts(t),
+            ThrottleError::Db(e) => Self::Db(e),
+        }
+    }
 }
 
 impl From<StripeError> for EmbedError {
@@ -149,6 +170,22 @@ impl EmbedError {
         }
     }
 
+    /// A throttle refusal on the REST API, in Stripe's words.
+    pub fn api_key_throttled(e: ThrottleError) -> Self {
+        match e {
+            ThrottleError::TooManyAttempts(t) => Self::ApiKeyThrottled(t),
+            ThrottleError::Db(e) => Self::Db(e),
+        }
+    }
+
+    /// Seconds to wait before trying again (`Retry-After`), for a throttle refusal.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::TooManyAttempts(t) | Self::ApiKeyThrottled(t) => Some(t.retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn not_found(what: &'static str, id: impl Into<String>) -> Self {
         Self::NotFound {
             what,
@@ -179,6 +216,8 @@ impl EmbedError {
         match self {
             Self::Unauthenticated { code, .. } => plain(401, "authentication_error", Some(code)),
             Self::ApiKey { code, .. } => plain(401, "invalid_request_error", *code),
+            Self::TooManyAttempts(_) => plain(429, "rate_limit_error", Some("too_many_attempts")),
+            Self::ApiKeyThrottled(_) => plain(429, "invalid_request_error", Some("rate_limit")),
             Self::ComponentDisabled(_) => {
                 plain(403, "permission_error", Some("component_disabled"))
             }

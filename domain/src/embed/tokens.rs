@@ -3,11 +3,17 @@
 //! and components — the [`WidgetScope`] every widget API call is checked against. Only hashes
 //! of secrets and tokens are stored; every expiry is read from [`crate::Clock`].
 
+use std::net::IpAddr;
+
 use serde::Serialize;
 use sqlx::FromRow;
 
 use super::{Components, EmbedError, components::is_known_feature, hash_secret, random_secret};
-use crate::{Services, secret::Secret};
+use crate::{
+    Services,
+    auth::throttle::{self, Scope},
+    secret::Secret,
+};
 
 /// How long a widget token lives, at most (the session's `expires_at` may cut it short).
 pub const WIDGET_TOKEN_TTL_SECS: i64 = 600;
@@ -90,9 +96,39 @@ struct SessionRow {
     claimed_at: Option<i64>,
 }
 
-/// Exchanges `client_secret` for a widget token. Refusals (all 401): `secret_invalid` (unknown),
-/// `secret_already_used` (claimed before), `secret_expired` (the session expired).
-pub async fn claim(services: &Services, client_secret: &str) -> Result<Claimed, EmbedError> {
+/// Exchanges `client_secret`, presented by `client`, for a widget token. Unknown secrets are
+/// counted per client address: once it is locked, every claim from it is refused (429,
+/// [`EmbedError::TooManyAttempts`]) before the secret is looked at. Used and expired secrets
+/// were real ones, not guesses, and are not counted.
+pub async fn claim(
+    services: &Services,
+    client_secret: &str,
+    client: Option<IpAddr>,
+) -> Result<Claimed, EmbedError> {
+    let (db, clock) = (&services.db, &services.clock);
+    let address = client.map(throttle::address_key);
+    if let Some(address) = &address {
+        throttle::check(db, clock, Scope::ClaimAddress, address).await?;
+    }
+    let claimed = claim_secret(services, client_secret).await;
+    if let (
+        Err(EmbedError::Unauthenticated {
+            code: SECRET_INVALID,
+            ..
+        }),
+        Some(address),
+    ) = (&claimed, &address)
+    {
+        throttle::record_failure(db, clock, Scope::ClaimAddress, address).await?;
+    }
+    claimed
+}
+
+const SECRET_INVALID: &str = "secret_invalid";
+
+/// The claim itself. Refusals (all 401): `secret_invalid` (unknown), `secret_already_used`
+/// (claimed before), `secret_expired` (the session expired).
+async fn claim_secret(services: &Services, client_secret: &str) -> Result<Claimed, EmbedError> {
     let now = services.clock.now();
     let hash = hash_secret(client_secret.trim());
     let mut tx = services.db.begin_write().await?;
@@ -104,10 +140,7 @@ pub async fn claim(services: &Services, client_secret: &str) -> Result<Claimed, 
     .await?;
     let session = match session {
         None => {
-            return Err(refused(
-                "secret_invalid",
-                "This client secret is not valid.",
-            ));
+            return Err(refused(SECRET_INVALID, "This client secret is not valid."));
         }
         Some(s) if s.claimed_at.is_some() => {
             return Err(refused(

@@ -1,11 +1,16 @@
 //! Merchant sign-up: the user and the merchant in one transaction, then the connected account.
 
+use std::net::IpAddr;
+
 use super::{
     Merchant, MerchantError, SUPPORTED_COUNTRIES, onboarding::ensure_connected_account, repo,
 };
 use crate::{
     Services,
-    auth::{self, Email, NewPassword, Role, User},
+    auth::{
+        self, AuthError, Email, NewPassword, Role, User,
+        throttle::{self, Scope},
+    },
 };
 
 /// How the merchant wants to get a Stripe account.
@@ -32,7 +37,42 @@ pub const MAX_BUSINESS_NAME_CHARS: usize = 100;
 /// Creates the merchant user and the merchant. With [`OnboardingChoice::NewAccount`] it then
 /// creates the connected account; if Stripe fails, the merchant still exists and the dashboard
 /// offers to try again (with the same idempotency key, so no second account can appear).
+///
+/// Refused sign-ups (a taken email, a weak password, …) are counted per client address
+/// (`client`, when known); once it is locked, every sign-up from it is refused with
+/// [`AuthError::TooManyAttempts`] before anything is checked.
 pub async fn sign_up(
+    services: &Services,
+    input: NewMerchant,
+    client: Option<IpAddr>,
+) -> Result<(User, Merchant), MerchantError> {
+    let (db, clock) = (&services.db, &services.clock);
+    let address = client.map(throttle::address_key);
+    if let Some(address) = &address {
+        throttle::check(db, clock, Scope::SignUpAddress, address)
+            .await
+            .map_err(AuthError::from)?;
+    }
+    let created = create(services, input).await;
+    if let (Err(e), Some(address)) = (&created, &address)
+        && is_refusal(e)
+    {
+        throttle::record_failure(db, clock, Scope::SignUpAddress, address)
+            .await
+            .map_err(AuthError::from)?;
+    }
+    created
+}
+
+/// Whether the sign-up was refused for what was asked (and not because something failed).
+fn is_refusal(e: &MerchantError) -> bool {
+    !matches!(
+        e,
+        MerchantError::Db(_) | MerchantError::Stripe(_) | MerchantError::Auth(AuthError::Db(_))
+    )
+}
+
+async fn create(
     services: &Services,
     input: NewMerchant,
 ) -> Result<(User, Merchant), MerchantError> {

@@ -14,7 +14,7 @@ use axum::{
 use domain::embed::{EmbedError, api_keys, form, sessions};
 use serde_json::Value;
 
-use super::widget_api::{ApiFailure, bearer};
+use super::widget_api::{ApiFailure, Peer, bearer};
 use crate::state::AppState;
 
 /// The REST API, to be nested at `/api/v1`.
@@ -42,11 +42,14 @@ fn parameters(headers: &HeaderMap, body: &[u8]) -> Result<Value, EmbedError> {
 /// `POST /api/v1/account_sessions`: Stripe's AccountSession, as Stripe answered it.
 async fn create_account_session(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiFailure> {
     let services = &state.services;
-    let key = api_keys::authenticate(&services.db, &services.clock, bearer(&headers)).await?;
+    let client = peer.map(|p| p.ip());
+    let key =
+        api_keys::authenticate(&services.db, &services.clock, bearer(&headers), client).await?;
     let params = parameters(&headers, &body)?;
     Ok(Json(
         sessions::create_from_params(services, &params, &key.id).await?,

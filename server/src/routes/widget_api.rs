@@ -84,7 +84,13 @@ impl IntoResponse for ApiFailure {
             error["param"] = json!(param);
         }
         let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let Some(secs) = self.0.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
     }
 }
 
@@ -162,10 +168,12 @@ struct ClaimInput {
 
 async fn claim(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     JsonBody(input): JsonBody<ClaimInput>,
 ) -> ApiResult<tokens::Claimed> {
+    let client = peer.map(|p| p.ip());
     Ok(Json(
-        tokens::claim(&state.services, &input.client_secret).await?,
+        tokens::claim(&state.services, &input.client_secret, client).await?,
     ))
 }
 

@@ -24,7 +24,9 @@ pub struct TestApp {
     /// A client that keeps cookies, like a browser would, and follows no redirects.
     pub client: reqwest::Client,
     shutdown: CancellationToken,
-    _db: TestDb,
+    database_url: String,
+    /// The database, dropped with the app that made it (a second instance borrows it).
+    _db: Option<TestDb>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -35,7 +37,7 @@ impl TestApp {
 
     /// The app's database, for the `comptoir` binary to use it too.
     pub fn database_url(&self) -> &str {
-        &self._db.url
+        &self.database_url
     }
 
     /// Where the app keeps its generated files (the secrets key among them).
@@ -224,6 +226,45 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
     let db = TestDb::new(backend).await;
     let data_dir = tempfile::tempdir().expect("data dir");
     let config = test_config(&db.url, data_dir.path());
+    start(config, options, Some(db), data_dir).await
+}
+
+/// A second Comptoir on `first`'s database (and its secrets key and clock), as another
+/// instance behind the same load balancer would be. It runs no background workers.
+pub async fn spawn_second_instance(first: &TestApp) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut config = test_config(first.database_url(), data_dir.path());
+    let key = std::fs::read_to_string(first.data_dir().join("secrets.key")).expect("secrets key");
+    config.secrets_key = Some(key.trim().into());
+    let options = Options {
+        clock: first.services.clock.clone(),
+        run_webhook_worker: false,
+        sync: server::startup::SyncWorker::Off,
+        ..fast_options()
+    };
+    start(config, options, None, data_dir).await
+}
+
+/// A domain clock that only moves when the test says, starting now (Stripe's — the sandbox's —
+/// expiry times are real times).
+pub fn manual_clock() -> Options {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    Options {
+        clock: Clock::manual(now),
+        ..fast_options()
+    }
+}
+
+async fn start(
+    config: Config,
+    options: Options,
+    db: Option<TestDb>,
+    data_dir: tempfile::TempDir,
+) -> TestApp {
+    let database_url = config.database_url.clone();
     let app = Application::build_with(config, options)
         .await
         .expect("build the app");
@@ -245,6 +286,7 @@ pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
         sandbox,
         client,
         shutdown,
+        database_url,
         _db: db,
         _data_dir: data_dir,
     }

@@ -12,5 +12,6 @@ mod connect;
 mod health;
 mod mirror;
 mod rest_api;
+mod throttle;
 mod webhooks;
 mod widget_api;

@@ -5,13 +5,11 @@
 
 use app::widgets::model;
 use domain::{
-    Clock,
     embed::payment_methods::{self, DefaultSetting},
     settings::PlatformSettings,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
-use server::startup::Options;
 
 use crate::{
     app_test,
@@ -20,7 +18,7 @@ use crate::{
         detail_with_dispute, listed_intent, pay, pay_with, rest_session, token, widget, widget_get,
         widget_post, widgets_read,
     },
-    helpers::{TestApp, fast_options, merchant_of, onboarded_merchant, spawn_app_with},
+    helpers::{TestApp, manual_clock, merchant_of, onboarded_merchant, spawn_app_with},
 };
 
 /// Runs a test body on SQLite and Postgres with an app built from `options`.
@@ -43,19 +41,6 @@ macro_rules! embed_test {
             }
         }
     };
-}
-
-/// A domain clock that only moves when the test says, starting now (Stripe's — the sandbox's —
-/// expiry times are real times).
-fn manual_clock() -> Options {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    Options {
-        clock: Clock::manual(now),
-        ..fast_options()
-    }
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -192,6 +177,80 @@ embed_test!(
             expired.json::<Value>().await.unwrap(),
         );
         assert_error(&expired, 401, "authentication_error", "secret_expired");
+    }
+);
+
+embed_test!(
+    an_expired_token_is_answered_so_the_widget_renews_through_a_fresh_secret,
+    manual_clock(),
+    |app: TestApp| async move {
+        let merchant = onboarded_merchant(&app, "renew@example.com").await;
+        let account = account_of(&merchant);
+        let components =
+            json!({"payments": {"enabled": true, "features": {"refund_management": true}}});
+        let clock = app.services.clock.clone();
+        let first = client_secret(&app, &account, components.clone()).await;
+        let claimed: Value = claim(&app, &first).await.json().await.unwrap();
+        let old = claimed["token"].as_str().unwrap().to_string();
+        assert_eq!(widget_get(&app, &old, "/payments").await.0, 200);
+
+        // Past WIDGET_TOKEN_TTL_SECS, reads and writes answer 401 `token_expired`: on a 401 the
+        // widget's connection forgets its token and claims a fresh secret from
+        // `fetchClientSecret` (app/src/widgets/connection.rs).
+        clock.advance(600);
+        assert_error(
+            &widget_get(&app, &old, "/payments").await,
+            401,
+            "authentication_error",
+            "token_expired",
+        );
+        assert_error(
+            &widget_post(&app, &old, "/payments/ch_unknown/refunds", json!({})).await,
+            401,
+            "authentication_error",
+            "token_expired",
+        );
+        let fresh = client_secret(&app, &account, components.clone()).await;
+        let renewed = claim(&app, &fresh).await;
+        assert_eq!(renewed.status(), 200);
+        let renewed: Value = renewed.json().await.unwrap();
+        let new = renewed["token"].as_str().unwrap().to_string();
+        assert_eq!(renewed["expires_at"], clock.now() + 600);
+        assert_eq!(widget_get(&app, &new, "/payments").await.0, 200);
+        assert_error(
+            &widget_get(&app, &old, "/payments").await,
+            401,
+            "authentication_error",
+            "token_expired",
+        );
+
+        // A client secret past its session's expiry cannot be claimed, however often it is
+        // tried; those tries are not counted as guesses, so the address is not locked.
+        let session: Value = rest_session(
+            &app,
+            &api_key(&app).await,
+            json!({"account": account, "components": components}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let late = session["client_secret"].as_str().unwrap().to_string();
+        clock.advance(session["expires_at"].as_i64().unwrap() - clock.now());
+        for _ in 0..25 {
+            let expired = claim(&app, &late).await;
+            let expired = (
+                expired.status().as_u16(),
+                expired.json::<Value>().await.unwrap(),
+            );
+            assert_error(&expired, 401, "authentication_error", "secret_expired");
+        }
+        let unknown = claim(&app, "accs_secret__not_a_secret").await;
+        let unknown = (
+            unknown.status().as_u16(),
+            unknown.json::<Value>().await.unwrap(),
+        );
+        assert_error(&unknown, 401, "authentication_error", "secret_invalid");
     }
 );
 
