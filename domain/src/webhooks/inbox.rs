@@ -43,8 +43,8 @@ pub struct Envelope {
 impl Envelope {
     /// Reads a verified payload: UTF-8 JSON with Stripe's `evt_` id, a type and `created`.
     pub fn parse(payload: &[u8]) -> Result<(&str, Envelope), IngestError> {
-        let text = std::str::from_utf8(payload)
-            .map_err(|_| IngestError::Malformed("not UTF-8".into()))?;
+        let text =
+            std::str::from_utf8(payload).map_err(|_| IngestError::Malformed("not UTF-8".into()))?;
         let envelope: Envelope =
             serde_json::from_str(text).map_err(|e| IngestError::Malformed(e.to_string()))?;
         if !envelope.id.starts_with("evt_") {

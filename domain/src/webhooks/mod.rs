@@ -11,7 +11,7 @@ mod worker;
 
 pub use handlers::{HandlerError, process};
 pub use inbox::{
-    Envelope, InboxEvent, InboxStatus, IngestError, Ingested, MAX_ATTEMPTS, claim_due, complete, counts,
-    ingest, release_for_retry, store_fetched,
+    Envelope, InboxEvent, InboxStatus, IngestError, Ingested, MAX_ATTEMPTS, claim_due, complete,
+    counts, ingest, release_for_retry, store_fetched,
 };
 pub use worker::{WorkerConfig, spawn_worker};
