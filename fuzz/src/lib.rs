@@ -18,8 +18,11 @@ use domain::{
 };
 use serde_json::{Map, Value};
 
+/// One fuzz check: it panics on the first input that breaks its property.
+pub type Check = fn(&[u8]);
+
 /// The fuzz targets, by name: the corpus folder of each is `fuzz/corpus/{name}/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("sandbox_form", sandbox_form),
     ("webhook_signature", webhook_signature),
     ("webhook_envelope", webhook_envelope),
