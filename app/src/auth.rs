@@ -60,10 +60,22 @@ impl Default for AuthActions {
     }
 }
 
-/// Keeps a post-login redirect on this site: a path, never `//host` or a full URL.
+/// The longest post-login path kept; a longer one is dropped, not cut.
+const MAX_NEXT_PATH_LEN: usize = 2048;
+
+/// Keeps a post-login redirect on this site: an absolute path of visible ASCII, so that any
+/// browser resolves it against this origin. Refused: `//host` and `/\host` (network paths), a
+/// full URL, and every whitespace or control character, because browsers drop tabs and line
+/// breaks before resolving (`/\t/evil.example` becomes `//evil.example`). Anything else a
+/// path needs arrives percent-encoded.
 pub fn safe_next_path(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_string)
+    let next = next?;
+    let mut chars = next.chars();
+    let stays_here = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && next.len() <= MAX_NEXT_PATH_LEN
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+    stays_here.then(|| next.to_string())
 }
 
 #[server(endpoint = "current_user")]
@@ -164,5 +176,63 @@ mod tests {
         assert_eq!(safe_next_path(Some("https://evil.example")), None);
         assert_eq!(safe_next_path(Some("/\\evil.example")), None);
         assert_eq!(safe_next_path(None), None);
+        assert_eq!(
+            safe_next_path(Some("/dashboard/payments?status=paid&page=2#top")),
+            Some("/dashboard/payments?status=paid&page=2#top".into())
+        );
+        assert_eq!(safe_next_path(Some("/")), Some("/".into()));
+    }
+
+    #[test]
+    fn whitespace_and_control_characters_are_refused_anywhere() {
+        for lure in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/admin\u{0}",
+            "/admin\u{7f}",
+            "/\u{3000}/evil.example",
+            "/\u{2028}/evil.example",
+            "/caf\u{e9}",
+            "\t//evil.example",
+            " /admin",
+            "",
+        ] {
+            assert_eq!(safe_next_path(Some(lure)), None, "{lure:?}");
+        }
+        assert_eq!(
+            safe_next_path(Some(&format!("/{}", "a".repeat(3000)))),
+            None
+        );
+    }
+
+    /// Every path kept resolves, as a browser's URL parser resolves it, to this origin; checked
+    /// over every two-character prefix of the characters that matter, before a host name.
+    #[test]
+    fn every_kept_path_resolves_to_this_origin() {
+        let base = url::Url::parse("https://platform.example/login").unwrap();
+        let alphabet = [
+            '/', '\\', '\t', '\n', ' ', '.', '%', '?', '#', '@', ':', 'a', '\u{0}',
+        ];
+        let mut kept = 0;
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    let candidate = format!("{a}{b}{c}evil.example/x");
+                    let Some(path) = safe_next_path(Some(&candidate)) else {
+                        continue;
+                    };
+                    kept += 1;
+                    let resolved = base.join(&path).unwrap();
+                    assert_eq!(
+                        resolved.origin(),
+                        base.origin(),
+                        "{candidate:?} -> {resolved}"
+                    );
+                }
+            }
+        }
+        assert!(kept > 50, "the check saw {kept} kept paths");
     }
 }

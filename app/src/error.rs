@@ -22,6 +22,9 @@ pub enum AppError {
     /// Too many failed attempts (log-in, sign-up): refused for a while; the message says how long.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// The request's body is over the server's limit; the message says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The call did not reach the server function, or its answer could not be read.
@@ -38,6 +41,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::TooManyAttempts(_) => 429,
+            AppError::TooLarge(_) => 413,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

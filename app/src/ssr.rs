@@ -24,12 +24,13 @@ pub fn services() -> Result<Services, AppError> {
     use_context::<Services>().ok_or_else(|| internal("domain services missing from the context"))
 }
 
-/// The address the request came from, for throttling: the peer of the connection.
+/// The address the request came from, for throttling: the client the server decided for this
+/// request (the peer, or the client a trusted proxy forwards for).
 pub async fn client_address() -> Option<std::net::IpAddr> {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    leptos_axum::extract::<axum::Extension<domain::client_ip::ClientIp>>()
         .await
         .ok()
-        .map(|info| info.0.ip())
+        .and_then(|axum::Extension(client)| client.0)
 }
 
 pub async fn session() -> Result<Session, AppError> {

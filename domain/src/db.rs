@@ -183,7 +183,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+        crate::private_files::create_private_dir(dir).map_err(|source| DbError::CreateDir {
+            path: path.to_string(),
+            source,
+        })?;
+    }
+    if path != ":memory:" && !path.is_empty() && !query.contains("mode=memory") {
+        make_private_sqlite_file(Path::new(path)).map_err(|source| DbError::CreateDir {
             path: path.to_string(),
             source,
         })?;
@@ -196,6 +202,19 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Creates the database file empty and `0600` before SQLite opens it (SQLite would make it
+/// with the umask's `0644`), or tightens one that exists. SQLite gives its `-wal` and `-shm`
+/// files the database file's permissions.
+fn make_private_sqlite_file(path: &Path) -> std::io::Result<()> {
+    match crate::private_files::create_private_file(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            crate::private_files::restrict_to_owner(path)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

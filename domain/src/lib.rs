@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod checkout;
+pub mod client_ip;
 pub mod clock;
 pub mod crypto;
 pub mod db;
@@ -13,6 +14,7 @@ pub mod merchants;
 pub mod mirror;
 pub mod orders;
 pub mod outbox;
+pub mod private_files;
 pub mod secret;
 pub mod services;
 pub mod sessions;

@@ -38,10 +38,33 @@ pub fn save(app: &AppState) -> std::io::Result<()> {
     let text = app.snapshot().map_err(std::io::Error::other)?;
     let tmp = path.with_extension("tmp");
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        create_owner_only_dir(dir)?;
     }
-    std::fs::write(&tmp, text)?;
+    write_owner_only(&tmp, text.as_bytes())?;
     std::fs::rename(&tmp, &path)
+}
+
+/// The state holds every account's secret keys: its directory is made `0700` (when this
+/// creates it) and the file `0600`, whatever the umask.
+fn create_owner_only_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    // `mode` applies only to a file this creates: a leftover temporary file is tightened.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(bytes)
 }
 
 /// Background saver: waits for changes, debounces, saves.

@@ -36,6 +36,9 @@ pub struct Config {
     pub stripe: StripeConfig,
     pub sandbox: SandboxConfig,
     pub sync: SyncSettings,
+    /// The proxies (addresses or networks) whose `X-Forwarded-For` names the client. Empty:
+    /// the connection's peer is the client, whatever the request says.
+    pub trusted_proxies: domain::client_ip::TrustedProxies,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -120,6 +123,7 @@ impl Default for Config {
             stripe: StripeConfig::default(),
             sandbox: SandboxConfig::default(),
             sync: SyncSettings::default(),
+            trusted_proxies: domain::client_ip::TrustedProxies::default(),
         }
     }
 }
@@ -240,6 +244,7 @@ const ENVIRONMENT: &[EnvVar] = &[
         Kind::Text,
     ),
     var("stripe.js_url", &["COMPTOIR_STRIPE_JS_URL"], Kind::Text),
+    var("trusted_proxies", &["COMPTOIR_TRUSTED_PROXIES"], Kind::Text),
     var("sandbox.addr", &["COMPTOIR_SANDBOX_ADDR"], Kind::Addr),
     var("sandbox.persist", &["COMPTOIR_SANDBOX_PERSIST"], Kind::Flag),
     var(
@@ -593,6 +598,7 @@ mod tests {
             ("COMPTOIR_SYNC_RPS", "2.5"),
             ("COMPTOIR_SYNC_CONCURRENCY", " 3"),
             ("COMPTOIR_SYNC_RECONCILE_SECS", "60"),
+            ("COMPTOIR_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"),
         ];
         assert_eq!(values.len(), ENVIRONMENT.len(), "one sample per variable");
         let c = Config::from_layers(None, &env(&values)).unwrap();
@@ -627,6 +633,24 @@ mod tests {
         assert_eq!(c.sync.requests_per_second, 2.5);
         assert_eq!(c.sync.concurrency, 3);
         assert_eq!(c.sync.reconcile_interval_secs, 60);
+        assert_eq!(c.trusted_proxies.to_string(), "10.0.0.0/8, 192.0.2.1/32");
+    }
+
+    #[test]
+    fn trusted_proxies_come_as_a_list_in_the_file_and_an_unknown_one_is_refused() {
+        let c = Config::from_layers(
+            file(r#"trusted_proxies = ["127.0.0.1", "fd00::/8"]"#),
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.trusted_proxies.to_string(), "127.0.0.1/32, fd00::/8");
+        let err = Config::from_layers(None, &env(&[("COMPTOIR_TRUSTED_PROXIES", "lb.internal")]))
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("COMPTOIR_TRUSTED_PROXIES") && message.contains("lb.internal"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -89,6 +89,12 @@ impl Application {
         if let SyncWorker::FromConfig = options.sync {
             options.sync = SyncWorker::Custom(config.sync.sync_config());
         }
+        domain::private_files::create_private_dir(&config.data_dir).with_context(|| {
+            format!(
+                "could not create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
         let db = open_database(&config.database_url).await?;
         let cipher = secrets_cipher(&config)?;
         let listener = TcpListener::bind(config.addr)
@@ -275,17 +281,7 @@ pub(crate) fn secrets_cipher(config: &Config) -> anyhow::Result<SecretCipher> {
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents.as_bytes())
+    domain::private_files::create_private_file(path)?.write_all(contents.as_bytes())
 }
 
 fn spawn_workers(

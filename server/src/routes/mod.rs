@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, static files, health, and the layers
 //! every request passes through.
 
+mod client_address;
 mod connect;
 mod health;
 mod rest_api;
@@ -80,7 +81,12 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(
             server_fn_status::set_server_fn_error_status,
         ))
+        .layer(middleware::from_fn(server_fn_status::limit_server_fn_body))
         .layer(session_layer(&state))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_address::resolve_client_ip,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))
         .layer(CompressionLayer::new().br(true).gzip(true))

@@ -4,18 +4,17 @@
 //! into the session's account and components. Handlers only extract and call the domain, which
 //! checks the scope. CORS answers only the platform's allowed embed origins and Comptoir's own.
 
-use std::net::SocketAddr;
-
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State},
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
 use domain::{
+    client_ip::ClientIp,
     embed::{
         self, EmbedError,
         account::{self, OnboardingLinkInput, RequestOrigin, RequirementsInput},
@@ -168,10 +167,9 @@ struct ClaimInput {
 
 async fn claim(
     State(state): State<AppState>,
-    Peer(peer): Peer,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     JsonBody(input): JsonBody<ClaimInput>,
 ) -> ApiResult<tokens::Claimed> {
-    let client = peer.map(|p| p.ip());
     Ok(Json(
         tokens::claim(&state.services, &input.client_secret, client).await?,
     ))
@@ -192,49 +190,26 @@ async fn get_account(
     Ok(Json(account::account(&state.services, &scope).await?))
 }
 
-/// Where the request came from: the first `X-Forwarded-For` address (behind a proxy), else
-/// the peer.
-fn request_origin(parts: &HeaderMap, peer: Option<SocketAddr>) -> RequestOrigin {
-    let forwarded = parts
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-        .map(str::to_string);
+/// Where the request came from, for the record of a merchant accepting Stripe's terms: the
+/// client address the server decided (see `client_address.rs`) and the browser's user agent.
+fn request_origin(headers: &HeaderMap, client: ClientIp) -> RequestOrigin {
     RequestOrigin {
-        ip: forwarded.or_else(|| peer.map(|p| p.ip().to_string())),
-        user_agent: parts
+        ip: client.0.map(|ip| ip.to_string()),
+        user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     }
 }
 
-/// The peer's address, when the server was started with connection info.
-pub struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| *addr),
-        ))
-    }
-}
-
 async fn update_requirements(
     State(state): State<AppState>,
     WidgetScope(scope): WidgetScope,
-    Peer(peer): Peer,
+    Extension(client): Extension<ClientIp>,
     headers: HeaderMap,
     JsonBody(input): JsonBody<RequirementsInput>,
 ) -> ApiResult<account::AccountView> {
-    let origin = request_origin(&headers, peer);
+    let origin = request_origin(&headers, client);
     Ok(Json(
         account::update_requirements(&state.services, &scope, &input, &origin).await?,
     ))
@@ -495,18 +470,12 @@ mod tests {
     }
 
     #[test]
-    fn the_tos_ip_prefers_the_proxy_s_client_address() {
-        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
-        let origin = request_origin(
-            &headers(&[
-                ("x-forwarded-for", "203.0.113.7, 10.0.0.1"),
-                ("user-agent", "UA/1"),
-            ]),
-            Some(peer),
-        );
-        assert_eq!(origin.ip.as_deref(), Some("203.0.113.7"));
+    fn the_tos_record_takes_the_decided_client_address_not_the_header() {
+        let headers = headers(&[("x-forwarded-for", "203.0.113.7"), ("user-agent", "UA/1")]);
+        let client = ClientIp(Some("198.51.100.4".parse().unwrap()));
+        let origin = request_origin(&headers, client);
+        assert_eq!(origin.ip.as_deref(), Some("198.51.100.4"));
         assert_eq!(origin.user_agent.as_deref(), Some("UA/1"));
-        let direct = request_origin(&headers(&[("x-forwarded-for", "junk")]), Some(peer));
-        assert_eq!(direct.ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(request_origin(&headers, ClientIp(None)).ip, None);
     }
 }

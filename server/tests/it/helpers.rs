@@ -223,9 +223,19 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: Backend, options: Options) -> TestApp {
+    spawn_app_configured(backend, options, |_| {}).await
+}
+
+/// An app whose test configuration `configure` changed first (a setting an operator sets).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    options: Options,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let db = TestDb::new(backend).await;
     let data_dir = tempfile::tempdir().expect("data dir");
-    let config = test_config(&db.url, data_dir.path());
+    let mut config = test_config(&db.url, data_dir.path());
+    configure(&mut config);
     start(config, options, Some(db), data_dir).await
 }
 

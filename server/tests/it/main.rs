@@ -9,6 +9,7 @@ mod auth;
 mod checkout;
 mod cli;
 mod connect;
+mod hardening;
 mod health;
 mod mirror;
 mod rest_api;
